@@ -1,0 +1,52 @@
+/**
+ * modelmux through its public entry point. `fetchTransport` passes `fetch: globalThis.fetch` at the
+ * top level of the gateway config, forcing the fetch transport instead of the node:http default.
+ * The paced stream goes to a second provider whose base URL carries the mock's `/paced` prefix.
+ */
+import { baseURL, type BenchClient, MESSAGES, MODEL } from './types.js';
+
+// Loaded lazily so the bench runs (without this row) while src/index.ts does not exist yet.
+const ENTRY = '../../src/index.js';
+
+export async function available(): Promise<boolean> {
+  try {
+    const mod = (await import(ENTRY)) as Record<string, unknown>;
+    return typeof mod.createGateway === 'function' && typeof mod.openaiCompatible === 'function';
+  } catch {
+    return false;
+  }
+}
+
+export async function create(origin: string, fetchTransport = false): Promise<BenchClient> {
+  const { createGateway, openaiCompatible } = await import(ENTRY);
+  const mux = createGateway({
+    providers: {
+      mock: openaiCompatible({ name: 'mock', baseURL: baseURL(origin) }),
+      paced: openaiCompatible({ name: 'paced', baseURL: baseURL(origin, 'paced') }),
+    },
+    retry: { maxRetries: 0 },
+    ...(fetchTransport ? { fetch: globalThis.fetch } : {}),
+  });
+  return {
+    async nonStream() {
+      const res = await mux.chat.completions.create({ model: `mock/${MODEL}`, messages: MESSAGES });
+      return res.choices[0]?.message?.content ?? '';
+    },
+    async stream(mode) {
+      const stream = await mux.chat.completions.create({
+        model: `${mode === 'paced' ? 'paced' : 'mock'}/${MODEL}`,
+        messages: MESSAGES,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = '';
+      let chunks = 0;
+      for await (const chunk of stream) {
+        chunks++;
+        text += chunk.choices[0]?.delta?.content ?? '';
+      }
+      return { text, chunks };
+    },
+    close: () => mux.close?.(),
+  };
+}

@@ -1,0 +1,45 @@
+/** Hand-written global `fetch` client: what a competent developer writes without an SDK. */
+import { baseURL, type BenchClient, MESSAGES, MODEL, type StreamMode } from './types.js';
+
+export function create(origin: string): BenchClient {
+  const headers = { 'content-type': 'application/json', authorization: 'Bearer bench' };
+  const post = async (mode: StreamMode | undefined, body: object): Promise<Response> => {
+    const res = await fetch(`${baseURL(origin, mode)}/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+    return res;
+  };
+  return {
+    async nonStream() {
+      const res = await post(undefined, { model: MODEL, messages: MESSAGES });
+      const json = (await res.json()) as { choices: { message: { content: string } }[] };
+      return json.choices[0]!.message.content;
+    },
+    async stream(mode) {
+      const res = await post(mode, { model: MODEL, messages: MESSAGES, stream: true, stream_options: { include_usage: true } });
+      const decoder = new TextDecoder();
+      let buf = '';
+      let text = '';
+      let chunks = 0;
+      let done = false;
+      for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(part, { stream: true });
+        let end: number;
+        while ((end = buf.indexOf('\n\n')) !== -1) {
+          const event = buf.slice(0, end);
+          buf = buf.slice(end + 2);
+          if (!event.startsWith('data: ')) continue;
+          const data = event.slice(6);
+          if (data === '[DONE]') {
+            done = true;
+            continue;
+          }
+          const chunk = JSON.parse(data) as { choices: { delta?: { content?: string } }[] };
+          chunks++;
+          text += chunk.choices[0]?.delta?.content ?? '';
+        }
+      }
+      if (!done) throw new Error('stream ended without [DONE]');
+      return { text, chunks };
+    },
+  };
+}

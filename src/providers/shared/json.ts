@@ -1,0 +1,53 @@
+/**
+ * JSON helpers for provider payloads: safe parsing (errors never echo the payload) and typed
+ * readers that never trust the shape of what a provider sent.
+ */
+
+export type JsonRecord = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is JsonRecord {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A string value, or `undefined`. */
+export function readString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A finite number, or `undefined`. */
+export function readNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** A token count: a non-negative finite number (rounded), or `undefined`. */
+export function readCount(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+}
+
+export type JsonParseResult = { ok: true; value: unknown } | { ok: false; message: string };
+
+/**
+ * Parses JSON. On failure the message gives the text's size and the error position, never the
+ * text itself (it may hold user data or an echoed secret).
+ */
+export function parseJson(text: string): JsonParseResult {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    const raw = error instanceof Error ? error.message : '';
+    const match = /position (\d+)/.exec(raw);
+    const position = match ? Number(match[1]) : /end of (JSON|data)/i.test(raw) ? text.length : undefined;
+    const where = position === undefined ? '' : `, error at position ${position}`;
+    return { ok: false, message: `not valid JSON (${text.length} characters${where})` };
+  }
+}
+
+/**
+ * A short, single-line excerpt of a non-JSON body (an HTML error page, a proxy's text), at most
+ * `max` characters. HTML tags are removed.
+ */
+export function excerpt(text: string, max = 200): string {
+  const plain = text.trimStart().startsWith('<') ? text.replace(/<[^>]*>/g, ' ') : text;
+  const line = plain.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}

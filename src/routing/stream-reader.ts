@@ -1,0 +1,159 @@
+import type { ErrorDetails } from '../errors/base.js';
+import { InvalidResponseError, TimeoutError } from '../errors/classes.js';
+import type { StreamEvent, StreamFormat, StreamMapper } from '../providers/adapter.js';
+import type { BufferLimits } from '../http/limits.js';
+import { createSseDecoder } from '../http/sse.js';
+import type { HttpResponse } from '../http/transport.js';
+import type { ChatCompletionChunk } from '../request/types.js';
+import type { AttemptController } from './call-scope.js';
+
+export interface StreamReaderSettings {
+  format: StreamFormat;
+  idleTimeoutMs: number;
+  limits: BufferLimits;
+  /** Append a `choices: []` chunk with usage at the end (the caller asked for `include_usage`). */
+  includeUsage: boolean;
+  provider: string;
+  errorDetails: ErrorDetails;
+}
+
+interface EventDecoder {
+  feed(bytes: Uint8Array): void;
+  end(): void;
+}
+
+function createDecoder(settings: StreamReaderSettings, onEvent: (event: StreamEvent) => void): EventDecoder {
+  switch (settings.format) {
+    case 'sse':
+      return createSseDecoder({ limits: settings.limits, errorDetails: settings.errorDetails, onEvent });
+    default:
+      throw new InvalidResponseError(`Stream format "${settings.format}" has no decoder`, settings.errorDetails);
+  }
+}
+
+/**
+ * Pulls chunks from one streamed attempt: bytes → events → mapper → chunks, one pass, no
+ * per-chunk allocation beyond the mapper's own. Owns the idle timer: silence (keep-alives do
+ * not count) longer than `idleTimeoutMs` aborts the attempt with `TimeoutError('idle')`.
+ */
+export class StreamReader {
+  private readonly queue: ChatCompletionChunk[] = [];
+  private head = 0;
+  private finished = false;
+  private readonly iterator: AsyncIterator<Uint8Array>;
+  private readonly decoder: EventDecoder;
+  private lastEventAt = Date.now();
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly response: HttpResponse,
+    readonly mapper: StreamMapper,
+    private readonly attempt: AttemptController,
+    private readonly settings: StreamReaderSettings,
+  ) {
+    this.iterator = response.body[Symbol.asyncIterator]();
+    this.decoder = createDecoder(settings, (event) => {
+      if (this.mapper.isKeepAlive?.(event) !== true) this.lastEventAt = Date.now();
+      this.mapper.push(event, this.queue);
+    });
+    this.armIdle(settings.idleTimeoutMs);
+  }
+
+  private readonly onIdle = (): void => {
+    this.idleTimer = undefined;
+    const silentFor = Date.now() - this.lastEventAt;
+    if (silentFor < this.settings.idleTimeoutMs) {
+      this.armIdle(this.settings.idleTimeoutMs - silentFor);
+      return;
+    }
+    this.attempt.abort(
+      new TimeoutError('idle', `The stream was silent for ${this.settings.idleTimeoutMs} ms (idleTimeoutMs)`, this.settings.errorDetails),
+    );
+  };
+
+  private armIdle(delay: number): void {
+    if (this.finished) return;
+    const timer = setTimeout(this.onIdle, delay);
+    (timer as { unref?: () => void }).unref?.();
+    this.idleTimer = timer;
+  }
+
+  /** The next chunk, or `undefined` when the stream completed. Throws a typed error otherwise. */
+  async next(): Promise<ChatCompletionChunk | undefined> {
+    for (;;) {
+      if (this.head < this.queue.length) return this.queue[this.head++];
+      if (this.head > 0) {
+        this.queue.length = 0;
+        this.head = 0;
+      }
+      if (this.finished) return undefined;
+      let result: IteratorResult<Uint8Array>;
+      try {
+        result = await this.iterator.next();
+      } catch (error) {
+        // After the terminal signal, a broken connection or an idle cut loses nothing.
+        if (this.mapper.complete) {
+          this.finish();
+          continue;
+        }
+        throw this.attempt.signal.aborted ? this.attempt.signal.reason : error;
+      }
+      if (result.done) {
+        this.decoder.end();
+        this.finish();
+        if (!this.mapper.complete) {
+          throw new InvalidResponseError("The stream ended before the provider's terminal signal", this.settings.errorDetails);
+        }
+        continue;
+      }
+      this.decoder.feed(result.value);
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopTimer();
+    const usage = this.mapper.usage;
+    if (this.settings.includeUsage && usage !== undefined && this.mapper.complete) {
+      const meta = this.mapper.meta;
+      this.queue.push({
+        id: meta.id,
+        object: 'chat.completion.chunk',
+        created: meta.created,
+        model: meta.model,
+        choices: [],
+        usage,
+        provider: this.settings.provider,
+      });
+    }
+  }
+
+  private stopTimer(): void {
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+  }
+
+  /** Stops reading: frees the connection and the timer. Idempotent. */
+  close(): void {
+    this.finished = true;
+    this.stopTimer();
+    this.response.cancel();
+    this.attempt.release();
+  }
+}
+
+/** A chunk that commits the stream: content, reasoning, a tool call, a refusal or a finish. */
+export function isMeaningful(chunk: ChatCompletionChunk): boolean {
+  for (const choice of chunk.choices) {
+    if (choice.finish_reason !== null && choice.finish_reason !== undefined) return true;
+    const delta = choice.delta;
+    if (!delta) continue;
+    if (delta.content || delta.reasoning_content || delta.refusal) return true;
+    if (delta.tool_calls !== undefined && delta.tool_calls.length > 0) return true;
+    if (delta.reasoning_details !== undefined && delta.reasoning_details.length > 0) return true;
+  }
+  return false;
+}
