@@ -9,11 +9,14 @@
  * Writes bench/results/latest.md and latest.json.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { create as openaiSdk } from './clients/openai-sdk.js';
+import { create as rawFetch } from './clients/raw-fetch.js';
+import { create as rawHttp } from './clients/raw-http.js';
 import type { BenchClient, StreamMode } from './clients/types.js';
 import { type Block, concurrent, median, percentile, sequential } from './measure.js';
 import { tokens } from './mock-server.js';
@@ -72,7 +75,7 @@ async function startMock(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-// ---------------------------------------------------------------- clients
+// ---------------------------------------------------------------- clients (modelmux only if it loads)
 
 interface Row {
   name: string;
@@ -91,24 +94,14 @@ async function loadClients(origin: string): Promise<Row[]> {
     ...(note ? { note } : {}),
     blocks: { latency: [], throughput: [], burst: [], paced: [] },
   });
-  const rows = [
-    row('raw fetch', (await import('./clients/raw-fetch.js')).create(origin)),
-    row('raw node:http', (await import('./clients/raw-http.js')).create(origin)),
-    row('openai SDK', (await import('./clients/openai-sdk.js')).create(origin)),
-  ];
-  const mm = await import('./clients/modelmux.js');
-  if (await mm.available()) {
-    rows.push(row('modelmux', await mm.create(origin)));
-    if (gatewaySupportsFetch()) rows.push(row('modelmux (fetch transport)', await mm.create(origin, true)));
-  } else {
-    rows.push(row('modelmux', undefined, 'src/index.ts does not export createGateway yet'));
+  const rows = [row('raw fetch', rawFetch(origin)), row('raw node:http', rawHttp(origin)), row('openai SDK', openaiSdk(origin))];
+  try {
+    const mm = await import('./clients/modelmux.js');
+    rows.push(row('modelmux', mm.create(origin)), row('modelmux (fetch transport)', mm.create(origin, true)));
+  } catch (err) {
+    rows.push(row('modelmux', undefined, `does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
   }
   return rows;
-}
-
-/** Whether the gateway config takes a top-level `fetch` (which forces the fetch transport). */
-function gatewaySupportsFetch(): boolean {
-  return existsSync(join(ROOT, 'src/gateway.ts'));
 }
 
 // ---------------------------------------------------------------- checks and operations

@@ -2,23 +2,12 @@
  * modelmux through its public entry point. `fetchTransport` passes `fetch: globalThis.fetch` at the
  * top level of the gateway config, forcing the fetch transport instead of the node:http default.
  * The paced stream goes to a second provider whose base URL carries the mock's `/paced` prefix.
+ * run.ts imports this module dynamically, so the bench still runs while the gateway does not load.
  */
+import { createGateway, openaiCompatible } from '../../src/index.js';
 import { baseURL, type BenchClient, MESSAGES, MODEL } from './types.js';
 
-// Loaded lazily so the bench runs (without this row) while src/index.ts does not exist yet.
-const ENTRY = '../../src/index.js';
-
-export async function available(): Promise<boolean> {
-  try {
-    const mod = (await import(ENTRY)) as Record<string, unknown>;
-    return typeof mod.createGateway === 'function' && typeof mod.openaiCompatible === 'function';
-  } catch {
-    return false;
-  }
-}
-
-export async function create(origin: string, fetchTransport = false): Promise<BenchClient> {
-  const { createGateway, openaiCompatible } = await import(ENTRY);
+export function create(origin: string, fetchTransport = false): BenchClient {
   const mux = createGateway({
     providers: {
       mock: openaiCompatible({ name: 'mock', baseURL: baseURL(origin) }),
@@ -47,6 +36,6 @@ export async function create(origin: string, fetchTransport = false): Promise<Be
       }
       return { text, chunks };
     },
-    close: () => mux.close?.(),
+    close: () => mux.close(),
   };
 }

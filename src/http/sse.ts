@@ -1,11 +1,14 @@
 /**
  * Server-sent events decoding: bytes in, `StreamEvent`s out, bounded and linear-time.
  *
- * Framing is done by `eventsource-parser`. In front of it, every chunk's raw bytes are scanned once
- * for line breaks (CR and LF are single bytes that never occur inside a multi-byte UTF-8 sequence,
- * so the scan needs no decoding) to track the length of the current line and of the current event.
- * A chunk that would push either past its limit is refused before it is decoded or handed to the
- * parser, so neither buffers more than about the limit, however the body is chunked.
+ * Framing is done by `eventsource-parser`. In front of it, each piece's raw bytes are scanned for
+ * line breaks (CR and LF are single bytes that never occur inside a multi-byte UTF-8 sequence, so
+ * no decoding is needed) to track the length of the current line and of the current event. A piece
+ * that would push either past its limit is refused before it is decoded or handed to the parser,
+ * so neither holds more than about the limit, however the body is cut into pieces.
+ *
+ * Sizes, in bytes: a line is its content without the line break; an event is every byte after the
+ * last blank line (the break ending an empty line), comments and line breaks included.
  */
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { ErrorDetails } from '../errors/base.js';
@@ -43,10 +46,12 @@ export function createSseDecoder(options: SseDecoderOptions): SseDecoder {
 
   /** Bytes of the current, unterminated line. */
   let lineBytes = 0;
-  /** Bytes of the lines (and line breaks) received since the last blank line. */
+  /** Bytes since the last blank line. */
   let eventBytes = 0;
-  /** The last byte scanned was a CR: an LF right after it completes the same line break. */
-  let afterCR = false;
+  /** The last byte seen; the start of the stream counts as just after a line break. */
+  let lastByte = LF;
+  /** The parser was given a synthetic LF after a CR that ended the previous piece. */
+  let skipLF = false;
   let failure: unknown = undefined;
   let ended = false;
 
@@ -54,73 +59,106 @@ export function createSseDecoder(options: SseDecoderOptions): SseDecoder {
     new InvalidResponseError(`SSE ${what} exceeds ${limit} bytes`, errorDetails);
 
   /**
-   * Advances the line/event counters over `bytes`, visiting only the line breaks (found with the
-   * native `indexOf`, each byte looked at a constant number of times), and throws before any
-   * counter passes its limit.
+   * Counts with limit checks: walks forward over the line breaks only (found with the native
+   * `indexOf`), and throws at the first line or event past its limit.
    */
-  function scan(bytes: Uint8Array): void {
+  function scanChecked(bytes: Uint8Array): void {
     const n = bytes.length;
     let line = lineBytes;
     let event = eventBytes;
-    let cr = afterCR;
+    let previous = lastByte;
     let pos = 0;
     let nextLF = bytes.indexOf(LF);
     let nextCR = bytes.indexOf(CR);
     for (;;) {
       const brk = nextLF === -1 ? nextCR : nextCR === -1 ? nextLF : nextLF < nextCR ? nextLF : nextCR;
-      if (brk === -1) {
-        const rest = n - pos;
-        if (rest > 0) {
-          line += rest;
-          event += rest;
-          cr = false;
-        }
-        break;
-      }
-      const content = brk - pos;
+      const content = (brk === -1 ? n : brk) - pos;
       if (content > 0) {
         line += content;
         event += content;
-        cr = false;
+        previous = 0;
+        if (line > maxLineBytes) throw tooLong('line', maxLineBytes);
+        if (event > maxEventBytes) throw tooLong('event', maxEventBytes);
       }
-      if (line > maxLineBytes) throw tooLong('line', maxLineBytes);
-      if (event > maxEventBytes) throw tooLong('event', maxEventBytes);
-      if (bytes[brk] === LF) {
-        nextLF = brk + 1 < n ? bytes.indexOf(LF, brk + 1) : -1;
-        if (cr) {
-          // The LF of a CRLF: the CR already ended the line.
-          cr = false;
-          pos = brk + 1;
-          continue;
-        }
+      if (brk === -1) break;
+      const b = bytes[brk]!;
+      if (b === LF) nextLF = bytes.indexOf(LF, brk + 1);
+      else nextCR = bytes.indexOf(CR, brk + 1);
+      if (previous === CR && b === LF) {
+        event += 1; // The LF of a CRLF: the CR already ended the line.
+      } else if (previous === LF || previous === CR) {
+        event = 0; // A break right after a break ends an empty line: the event is over.
       } else {
-        nextCR = brk + 1 < n ? bytes.indexOf(CR, brk + 1) : -1;
-        cr = true;
-      }
-      if (line === 0) {
-        event = 0; // A blank line ends the event.
-      } else {
-        event += 1;
         line = 0;
+        event += 1;
       }
+      if (event > maxEventBytes) throw tooLong('event', maxEventBytes);
+      previous = b;
       pos = brk + 1;
     }
-    if (line > maxLineBytes) throw tooLong('line', maxLineBytes);
-    if (event > maxEventBytes) throw tooLong('event', maxEventBytes);
     lineBytes = line;
     eventBytes = event;
-    afterCR = cr;
+    lastByte = bytes[n - 1]!;
+  }
+
+  /**
+   * Counts a piece that cannot pass a limit (it is shorter than what is left of both): only the
+   * end state matters, found by looking back from the end to the last line break and the last
+   * blank line, which in a stream of small events are a few bytes away.
+   */
+  function scanTail(bytes: Uint8Array): void {
+    const n = bytes.length;
+    const before = lastByte;
+    let i = n - 1;
+    let b = bytes[i]!;
+    while (b !== LF && b !== CR) {
+      if (--i < 0) {
+        lineBytes += n;
+        eventBytes += n;
+        lastByte = bytes[n - 1]!;
+        return;
+      }
+      b = bytes[i]!;
+    }
+    lineBytes = n - 1 - i;
+    lastByte = bytes[n - 1]!;
+    // i is the last break; find the last break that ends an empty line.
+    for (; i >= 0; i--) {
+      b = bytes[i]!;
+      if (b !== LF && b !== CR) continue;
+      const previous = i > 0 ? bytes[i - 1]! : before;
+      if ((previous === LF || previous === CR) && !(previous === CR && b === LF)) {
+        eventBytes = n - 1 - i;
+        return;
+      }
+    }
+    eventBytes += n;
   }
 
   return {
     feed(bytes: Uint8Array): void {
       if (failure !== undefined) throw failure;
       if (ended) throw new InvalidResponseError('SSE data after the end of the stream', errorDetails);
-      if (bytes.length === 0) return;
+      const n = bytes.length;
+      if (n === 0) return;
       try {
-        scan(bytes);
-        const text = decoder.decode(bytes, { stream: true });
-        if (text.length > 0) parser.feed(text);
+        if (lineBytes + n <= maxLineBytes && eventBytes + n <= maxEventBytes) scanTail(bytes);
+        else scanChecked(bytes);
+        let text = decoder.decode(bytes, { stream: true });
+        // A CR ending a piece already ends its line, but the parser would hold it back until it sees
+        // whether an LF follows, delaying the event to the next piece. Complete it as CRLF now, and
+        // drop the real LF if the next piece starts with one. (No decoder bytes are pending after a CR.)
+        if (skipLF) {
+          skipLF = false;
+          if (bytes[0] === LF) text = text.slice(1);
+        }
+        if (text.length > 0) {
+          if (text.charCodeAt(text.length - 1) === CR) {
+            text += '\n';
+            skipLF = true;
+          }
+          parser.feed(text);
+        }
       } catch (error) {
         failure = error;
         throw error;
@@ -133,12 +171,9 @@ export function createSseDecoder(options: SseDecoderOptions): SseDecoder {
       try {
         // Flushes the decoder: leftover bytes of a cut character belong to the unterminated line.
         decoder.decode();
-        if (lineBytes === 0 && eventBytes > 0) {
-          // All lines complete, no closing blank line: terminate it. Two LFs, because a trailing CR
-          // may still sit in the parser waiting to see whether an LF follows.
-          parser.feed('\n\n');
-        }
-        // A half-received line (lineBytes > 0) is discarded with the event it belongs to.
+        // All lines complete: a closing blank line dispatches an event that lacked one (and does
+        // nothing after a dispatched event). A half-received line is dropped with its event.
+        if (lineBytes === 0) parser.feed('\n');
         parser.reset();
       } catch (error) {
         failure = error;

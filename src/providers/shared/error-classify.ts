@@ -38,8 +38,8 @@ const QUOTA_CODES = new Set([
 const CONTENT_FILTER_CODES = new Set(['content_filter', 'content_policy_violation', 'responsibleaipolicyviolation', 'moderation_blocked']);
 const CONTEXT_CODES = new Set(['context_length_exceeded', 'string_above_max_length', 'model_context_window_exceeded']);
 
-const CONTEXT_MESSAGE = /maximum context length|context[ _]length|context window|too many tokens|prompt is too long|input is too long/i;
-const QUOTA_MESSAGE = /insufficient[ _](?:balance|credits?|quota)|exceeded your current quota|billing|spend limit/i;
+const CONTEXT_MESSAGE = /maximum context length|context[ _]length|context window|too many tokens|prompt is too long|input is too long|inputs. tokens \+ .max_new_tokens. must be/i;
+const QUOTA_MESSAGE = /insufficient[ _](?:balance|credits?|quota)|exceeded your current quota|spend(?:ing)? limit|(?:available|remaining|out of) credits/i;
 const OVERLOADED = /overloaded|server busy|at capacity/i;
 
 function has(set: ReadonlySet<string>, ...values: Array<string | undefined>): boolean {

@@ -1,0 +1,168 @@
+import { InvalidResponseError } from '../../errors/classes.js';
+import type { ChatCompletionChunk, CompletionUsage } from '../../request/types.js';
+import type { AdapterContext, StreamEvent, StreamMapper } from '../adapter.js';
+import { mapFinishReason } from '../shared/finish-reason.js';
+import { isRecord, type JsonRecord, parseJson } from '../shared/json.js';
+import { normalizeOpenAIUsage } from '../shared/usage.js';
+import { splitContent } from './content.js';
+import { parseInBandError } from './errors.js';
+import type { OpenAICompatiblePreset } from './preset.js';
+import { finishError } from './response.js';
+
+/** Tool-call index bookkeeping for one choice (Mistral/xAI send whole calls without `index`). */
+interface ChoiceState {
+  toolIds: Map<string, number>;
+  nextToolIndex: number;
+  lastToolIndex: number;
+  sawToolCalls: boolean;
+}
+
+/**
+ * Maps OpenAI-compatible SSE events to unified chunks, for one attempt. The freshly parsed chunk is
+ * ours, so it is fixed up in place rather than rebuilt.
+ *
+ * Completion: `[DONE]` completes the stream; so does a `finish_reason` on every choice seen, so
+ * that a stream ending cleanly after it counts as complete (DESIGN section 2). Chunks after the
+ * finish (usage, Azure filter results) are still accepted.
+ */
+export class OpenAICompatibleStreamMapper implements StreamMapper {
+  private done = false;
+  private finished = false;
+  private readonly open = new Set<number>();
+  private readonly choices = new Map<number, ChoiceState>();
+  private recordedUsage: CompletionUsage | undefined;
+  private id = '';
+  private model: string;
+  private created = 0;
+
+  constructor(
+    private readonly ctx: AdapterContext,
+    private readonly preset: OpenAICompatiblePreset,
+  ) {
+    this.model = ctx.model;
+  }
+
+  get complete(): boolean {
+    return this.done || (this.finished && this.open.size === 0);
+  }
+
+  get usage(): CompletionUsage | undefined {
+    return this.recordedUsage;
+  }
+
+  get meta(): { id: string; model: string; created: number } {
+    return { id: this.id, model: this.model, created: this.created };
+  }
+
+  push(event: StreamEvent, out: ChatCompletionChunk[]): void {
+    const data = event.data;
+    if (data === '[DONE]') {
+      this.done = true;
+      return;
+    }
+    if (data.trim() === '') return;
+    const parsed = parseJson(data);
+    if (!parsed.ok) throw this.invalid(`stream event is ${parsed.message}`);
+    const chunk = parsed.value;
+    if (!isRecord(chunk)) throw this.invalid('stream event is not a JSON object');
+    if (event.event === 'error' || chunk.error != null) throw parseInBandError(chunk, undefined, this.ctx);
+
+    if (chunk.usage !== undefined) {
+      const usage = normalizeOpenAIUsage(chunk.usage, this.preset.usage);
+      if (usage !== undefined) this.recordedUsage = usage;
+      delete chunk.usage;
+    }
+    const choices = chunk.choices;
+    // Usage-only chunks and Azure's `prompt_filter_results` chunks carry no choice: not emitted.
+    if (!Array.isArray(choices) || choices.length === 0) return;
+    let meaningful = false;
+    for (let i = 0; i < choices.length; i++) {
+      const choice: unknown = choices[i];
+      if (!isRecord(choice)) throw this.invalid(`choices[${i}] is not an object`);
+      if (this.fixChoice(choice, i)) meaningful = true;
+    }
+    // Azure's trailing content-filter chunk has choices without `delta` or `finish_reason`.
+    if (!meaningful) return;
+    this.recordMeta(chunk);
+    chunk.provider = this.ctx.provider;
+    out.push(chunk as unknown as ChatCompletionChunk);
+  }
+
+  private recordMeta(chunk: JsonRecord): void {
+    if (this.id !== '' || typeof chunk.id !== 'string' || chunk.id === '') return;
+    this.id = chunk.id;
+    if (typeof chunk.model === 'string' && chunk.model !== '') this.model = chunk.model;
+    if (typeof chunk.created === 'number') this.created = chunk.created;
+  }
+
+  /** Fixes one choice in place; false when it carries neither a delta nor a finish reason. */
+  private fixChoice(choice: JsonRecord, position: number): boolean {
+    const raw = choice.finish_reason;
+    if (choice.delta === undefined && typeof raw !== 'string') return false;
+    if (typeof choice.index !== 'number') choice.index = position;
+    const index = choice.index as number;
+    let state = this.choices.get(index);
+    if (state === undefined) {
+      state = { toolIds: new Map(), nextToolIndex: 0, lastToolIndex: 0, sawToolCalls: false };
+      this.choices.set(index, state);
+      this.open.add(index);
+    }
+    let delta = choice.delta;
+    if (!isRecord(delta)) {
+      delta = {};
+      choice.delta = delta;
+    }
+    this.fixDelta(delta as JsonRecord, state);
+    if (typeof raw !== 'string') {
+      choice.finish_reason = null; // xAI omits it
+      return true;
+    }
+    const finish = mapFinishReason(raw, state.sawToolCalls);
+    if (finish === 'error') throw finishError(raw, this.ctx);
+    choice.finish_reason = finish;
+    this.finished = true;
+    this.open.delete(index);
+    return true;
+  }
+
+  private fixDelta(delta: JsonRecord, state: ChoiceState): void {
+    if (delta.reasoning !== undefined) {
+      // Groq, OpenRouter, Ollama: `reasoning` → `reasoning_content`.
+      if (typeof delta.reasoning === 'string' && delta.reasoning_content == null) delta.reasoning_content = delta.reasoning;
+      delete delta.reasoning;
+    }
+    if (Array.isArray(delta.content)) {
+      // Mistral Magistral: content as thinking/text chunks.
+      const { text, reasoning } = splitContent(delta.content);
+      delta.content = text;
+      if (reasoning !== null) delta.reasoning_content = reasoning;
+    }
+    const calls = delta.tool_calls;
+    if (!Array.isArray(calls)) return;
+    for (const call of calls) {
+      if (!isRecord(call)) continue;
+      state.sawToolCalls = true;
+      const id = typeof call.id === 'string' && call.id !== '' ? call.id : undefined;
+      if (typeof call.index === 'number') {
+        if (id !== undefined) state.toolIds.set(id, call.index);
+        state.nextToolIndex = Math.max(state.nextToolIndex, call.index + 1);
+      } else if (id !== undefined) {
+        // Whole calls without `index` (Mistral, xAI): numbered by order of appearance.
+        let index = state.toolIds.get(id);
+        if (index === undefined) {
+          index = state.nextToolIndex++;
+          state.toolIds.set(id, index);
+        }
+        call.index = index;
+      } else {
+        call.index = state.lastToolIndex;
+      }
+      state.lastToolIndex = call.index as number;
+      if (id !== undefined && call.type === undefined) call.type = 'function';
+    }
+  }
+
+  private invalid(what: string): InvalidResponseError {
+    return new InvalidResponseError(`${this.ctx.provider}: ${what}`, { provider: this.ctx.provider, model: this.ctx.model });
+  }
+}
