@@ -55,6 +55,8 @@ const handlers: Record<string, Handler> = {
 };
 
 const sockets = new Set<Socket>();
+/** Sockets with a request whose response has not finished: open ones at the end of a test leaked. */
+const busy = new Set<Socket>();
 let connections = 0;
 const requests: { method: string; url: string; headers: http.IncomingHttpHeaders }[] = [];
 const arrivals = new Map<string, (socket: Socket) => void>();
@@ -70,7 +72,10 @@ beforeAll(async () => {
     req.on('end', () => {
       const path = (req.url ?? '/').split('?')[0]!;
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-      arrivals.get(path)?.(req.socket);
+      const socket = req.socket;
+      busy.add(socket);
+      res.on('close', () => busy.delete(socket));
+      arrivals.get(path)?.(socket);
       arrivals.delete(path);
       const handler = handlers[path];
       if (handler) handler(req, res, Buffer.concat(chunks).toString('utf8'));
@@ -96,11 +101,12 @@ afterAll(async () => {
 
 afterEach(async () => {
   vi.unstubAllGlobals();
-  // fetch keeps idle connections in its own pool; only a connection still busy with a request
-  // (leaked by the transport) survives closing the idle ones.
-  server.closeIdleConnections();
+  // No request may be left in flight: its connection must have been closed or its response finished.
+  await waitFor(() => busy.size === 0, 'every in-flight request to end');
+  // fetch keeps idle connections (and sometimes opens a spare one) in its own pool: close them so
+  // each test starts clean, and let the client see the closes before the next test.
+  server.closeAllConnections();
   await waitFor(() => sockets.size === 0, 'server sockets to close');
-  // Let the client side see those closes before the next test reuses its pool.
   await new Promise((r) => setTimeout(r, 10));
 });
 
@@ -112,8 +118,16 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000)
   }
 }
 
+/** Resolves when the server side of a connection has closed; fails after 3 s. */
 function socketClosed(socket: Socket): Promise<void> {
-  return socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server socket stayed open')), 3000);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 async function readAll(response: HttpResponse): Promise<string> {
@@ -182,10 +196,11 @@ describe('createFetchTransport against a loopback server', () => {
     });
   });
 
-  it('reuses a keep-alive connection for sequential requests', async () => {
+  it('reuses keep-alive connections for sequential requests', async () => {
     const before = connections;
-    for (let i = 0; i < 4; i++) expect(await readAll(await transport.send(post('/ok'), opts()))).toBe('{"ok":true}');
-    expect(connections - before).toBe(1);
+    for (let i = 0; i < 6; i++) expect(await readAll(await transport.send(post('/ok'), opts()))).toBe('{"ok":true}');
+    // Node's fetch may open a second connection before it has released the first; then it reuses.
+    expect(connections - before).toBeLessThanOrEqual(2);
   });
 
   it('streams a body', async () => {
@@ -276,7 +291,7 @@ describe('createFetchTransport against a loopback server', () => {
       );
       expect(seen.join('')).toBe('data: {"n":0}\n\n');
       expect(error).toBeInstanceOf(ConnectionError);
-      expect((error as ConnectionError).message).toMatch(/while reading the response body .*from 127\.0\.0\.1:\d+$/);
+      expect((error as ConnectionError).message).toMatch(/^connection (closed by the server|reset) while reading the response body \((UND_ERR_SOCKET|ECONNRESET)\) from 127\.0\.0\.1:\d+$/);
       await expect(response.body[Symbol.asyncIterator]().next()).rejects.toBe(error);
     });
   });

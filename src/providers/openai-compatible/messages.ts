@@ -64,6 +64,7 @@ export function convertMessages(messages: readonly ChatMessage[], preset: OpenAI
   // Function names by original tool-call id, for tool messages that must carry `name` (Mistral).
   const toolNames = preset.toolMessageName ? new Map<string, string>() : undefined;
   const out: JsonRecord[] = [];
+  let droppedName = false;
   messages.forEach((message, i) => {
     const path = `messages.${i}.content`;
     switch (message.role) {
@@ -72,13 +73,19 @@ export function convertMessages(messages: readonly ChatMessage[], preset: OpenAI
       case 'user': {
         const role = message.role === 'developer' && !preset.developerRole ? 'system' : message.role;
         const copy: JsonRecord = { role, content: copyContent(message.content, preset, path, ctx) };
-        if (preset.messageName && message.name !== undefined) copy.name = message.name;
+        if (message.name !== undefined) {
+          if (preset.messageName) copy.name = message.name;
+          else droppedName = true;
+        }
         out.push(copy);
         return;
       }
       case 'assistant': {
         const copy: JsonRecord = { role: 'assistant', content: message.content == null ? null : copyContent(message.content, preset, path, ctx) };
-        if (preset.messageName && message.name !== undefined) copy.name = message.name;
+        if (message.name !== undefined) {
+          if (preset.messageName) copy.name = message.name;
+          else droppedName = true;
+        }
         if (message.tool_calls !== undefined && message.tool_calls.length > 0) {
           copy.tool_calls = message.tool_calls.map((call) => copyToolCall(call, preset));
           if (toolNames) for (const call of message.tool_calls) toolNames.set(call.id, call.function.name);
@@ -100,5 +107,6 @@ export function convertMessages(messages: readonly ChatMessage[], preset: OpenAI
       }
     }
   });
+  if (droppedName) ctx.warn(`${ctx.provider} does not support "name" on messages; it was not sent`);
   return out;
 }

@@ -70,8 +70,8 @@ export interface PresetCase {
     developerRole: boolean;
     messageName: boolean;
     seedField: string;
-    /** Fields of the standard request dropped with a warning. */
-    warned: string[];
+    /** Fields of the standard request dropped with a warning, in warning order (`name`: on messages). */
+    warned: readonly string[];
     streamOptions: boolean;
   };
   text: { content: string; reasoning?: string; usage: CompletionUsage; model: string };
@@ -243,7 +243,7 @@ export const CASES: PresetCase[] = [
     create: () => groq({ apiKey: KEYS.groq }),
     url: 'https://api.groq.com/openai/v1/chat/completions',
     auth: { authorization: `Bearer ${KEYS.groq}` },
-    body: { ...DEFAULT_BODY, tokenField: 'max_completion_tokens', messageName: false },
+    body: { ...DEFAULT_BODY, tokenField: 'max_completion_tokens', messageName: false, warned: ['name', 'store'] },
     text: { content: 'Bonjour !', reasoning: 'The user greets me in French; reply in French.', usage: usage(18, 24), model: 'qwen/qwen3-32b' },
     toolCall: { calls: [{ id: 'tk85n1k4m', name: 'get_weather', arguments: LYON }], usage: usage(231, 18), finish: 'tool_calls' },
     streamText: { content: 'Bonjour !', usage: usage(42, 3), chunks: 4 },
@@ -322,7 +322,7 @@ export const CASES: PresetCase[] = [
     create: () => mistral({ apiKey: KEYS.mistral }),
     url: 'https://api.mistral.ai/v1/chat/completions',
     auth: { authorization: `Bearer ${KEYS.mistral}` },
-    body: { ...DEFAULT_BODY, messageName: false, seedField: 'random_seed', warned: ['user', 'store'], streamOptions: false },
+    body: { ...DEFAULT_BODY, messageName: false, seedField: 'random_seed', warned: ['name', 'user', 'store'], streamOptions: false },
     text: {
       content: 'Bonjour ! Comment puis-je vous aider ?',
       reasoning: "L'utilisateur dit bonjour. Je réponds poliment.",

@@ -1,5 +1,9 @@
 /** The standard request every preset translates, and the body each preset must send for it. */
-import type { ChatCompletionCreateParams } from '../../../src/request/types.js';
+import type {
+  ChatCompletionCreateParams,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from '../../../src/request/types.js';
 import type { PresetCase } from './cases.js';
 
 export const WEATHER_TOOL = {
@@ -11,6 +15,9 @@ export const WEATHER_TOOL = {
   },
 };
 
+export function standardRequest(model: string, stream: true): ChatCompletionCreateParamsStreaming;
+export function standardRequest(model: string, stream: false): ChatCompletionCreateParamsNonStreaming;
+export function standardRequest(model: string, stream: boolean): ChatCompletionCreateParams;
 export function standardRequest(model: string, stream: boolean): ChatCompletionCreateParams {
   return {
     model,
