@@ -153,7 +153,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         try {
           return await execute(
             candidates,
-            (deployment) => completeOnce(deployment, request, contextFor(deployment), settingsFor(deployment), scope.link()),
+            (deployment) => completeOnce(deployment, request, contextFor(deployment), settingsFor(deployment), scope.signal),
             executeOptions,
           );
         } finally {

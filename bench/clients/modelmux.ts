@@ -3,8 +3,10 @@
  * top level of the gateway config, forcing the fetch transport instead of the node:http default.
  * The paced stream goes to a second provider whose base URL carries the mock's `/paced` prefix.
  * run.ts imports this module dynamically, so the bench still runs while the gateway does not load.
+ * Retries are left at their defaults (what users get): the retry loop is on the measured path.
  */
-import { createGateway, openaiCompatible } from '../../src/index.js';
+// The built package, as users run it (`npm run bench` builds first).
+import { createGateway, openaiCompatible } from '../../dist/index.js';
 import { baseURL, type BenchClient, MESSAGES, MODEL } from './types.js';
 
 export function create(origin: string, fetchTransport = false): BenchClient {
@@ -13,7 +15,6 @@ export function create(origin: string, fetchTransport = false): BenchClient {
       mock: openaiCompatible({ name: 'mock', baseURL: baseURL(origin) }),
       paced: openaiCompatible({ name: 'paced', baseURL: baseURL(origin, 'paced') }),
     },
-    retry: { maxRetries: 0 },
     ...(fetchTransport ? { fetch: globalThis.fetch } : {}),
   });
   return {

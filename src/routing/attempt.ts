@@ -27,13 +27,13 @@ async function send(
   params: ChatCompletionCreateParams,
   ctx: AdapterContext,
   settings: AttemptSettings,
-  controller: AttemptController,
+  signal: AbortSignal,
 ): Promise<HttpResponse> {
   const request: HttpRequest = await deployment.adapter.buildRequest(params, ctx);
   if (settings.headers !== undefined) Object.assign(request.headers, settings.headers);
   const errorDetails: ErrorDetails = { provider: deployment.provider, model: deployment.model };
   const response = await settings.transport.send(request, {
-    signal: controller.signal,
+    signal,
     connectTimeoutMs: settings.connectTimeoutMs,
     errorDetails,
   });
@@ -87,25 +87,23 @@ function unexpectedBody(deployment: Deployment, response: HttpResponse, text: st
   return new InvalidResponseError(`Expected ${expected} but the provider answered ${response.status} with ${type || 'no content type'}`, errorDetails);
 }
 
-/** One non-streaming attempt: request, bounded body, mapped answer. */
+/** One non-streaming attempt: request, bounded body, mapped answer. Only the call's signal can abort it. */
 export async function completeOnce(
   deployment: Deployment,
   params: ChatCompletionCreateParams,
   ctx: AdapterContext,
   settings: AttemptSettings,
-  controller: AttemptController,
+  signal: AbortSignal,
 ): Promise<ChatCompletion> {
   try {
-    const response = await send(deployment, params, ctx, settings, controller);
+    const response = await send(deployment, params, ctx, settings, signal);
     const errorDetails: ErrorDetails = { provider: deployment.provider, model: deployment.model, status: response.status };
     const text = await readBody(response, settings.limits.maxBodyBytes, errorDetails);
     const type = mediaType(response);
     if (type !== '' && !type.includes('json')) throw unexpectedBody(deployment, response, text, ctx, 'JSON');
     return deployment.adapter.parseResponse(parseJson(text, errorDetails, response.status), ctx, (name) => response.header(name));
   } catch (error) {
-    throw controller.signal.aborted ? controller.signal.reason : error;
-  } finally {
-    controller.release();
+    throw signal.aborted ? signal.reason : error;
   }
 }
 
@@ -128,7 +126,7 @@ export async function openStream(
 ): Promise<OpenedStream> {
   let reader: StreamReader | undefined;
   try {
-    const response = await send(deployment, params, ctx, settings, controller);
+    const response = await send(deployment, params, ctx, settings, controller.signal);
     const errorDetails: ErrorDetails = { provider: deployment.provider, model: deployment.model, status: response.status };
     const format = deployment.adapter.streamFormat;
     const expected = format === 'sse' ? 'text/event-stream' : 'application/vnd.amazon.eventstream';

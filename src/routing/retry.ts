@@ -57,7 +57,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * `retry-after` (when within `maxRetryAfterMs` and the deadline) or backoff; every wait is abortable.
  * Anything not retryable, or a wait that does not fit, rethrows the error as it is.
  */
-export function withRetries<T>(
+export async function withRetries<T>(
   run: (attempt: number) => Promise<T>,
   options: {
     policy: RetryPolicy;
@@ -67,21 +67,29 @@ export function withRetries<T>(
   },
 ): Promise<T> {
   const { policy, signal } = options;
-  return pRetry(run, {
-    retries: policy.maxRetries,
+  const shouldRetry = async (error: unknown, attempt: number): Promise<boolean> => {
+    if (!ModelmuxError.isInstance(error) || !error.retryable || signal.aborted) return false;
+    const hinted = retryAfterOf(error);
+    if (hinted !== undefined && hinted > policy.maxRetryAfterMs) return false;
+    const delayMs = hinted ?? backoffDelay(attempt, policy);
+    if (delayMs >= options.remainingMs()) return false;
+    options.onRetry?.({ error, attempt, delayMs });
+    await sleep(delayMs, signal);
+    return true;
+  };
+  // The first attempt runs outside p-retry: most calls succeed at once, and the loop's set-up
+  // is measurable on that hot path. p-retry owns every retry after it.
+  try {
+    return await run(1);
+  } catch (error) {
+    if (policy.maxRetries === 0 || !(await shouldRetry(error, 1))) throw error;
+  }
+  return pRetry((attempt) => run(attempt + 1), {
+    retries: policy.maxRetries - 1,
     minTimeout: 0,
     maxTimeout: 0,
     randomize: false,
     signal,
-    shouldRetry: async ({ error, attemptNumber }) => {
-      if (!ModelmuxError.isInstance(error) || !error.retryable || signal.aborted) return false;
-      const hinted = retryAfterOf(error);
-      if (hinted !== undefined && hinted > policy.maxRetryAfterMs) return false;
-      const delayMs = hinted ?? backoffDelay(attemptNumber, policy);
-      if (delayMs >= options.remainingMs()) return false;
-      options.onRetry?.({ error, attempt: attemptNumber, delayMs });
-      await sleep(delayMs, signal);
-      return true;
-    },
+    shouldRetry: ({ error, attemptNumber }) => shouldRetry(error, attemptNumber + 1),
   });
 }
