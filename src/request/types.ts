@@ -161,6 +161,25 @@ export interface CompletionUsage {
   cost: number | null;
 }
 
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+}
+export interface TokenLogprob extends TopLogprob {
+  top_logprobs: TopLogprob[];
+}
+export interface ChoiceLogprobs {
+  content: TokenLogprob[] | null;
+  refusal: TokenLogprob[] | null;
+}
+
+/** A web-search citation in the answer (OpenAI search models, OpenRouter `:online`). */
+export interface UrlCitation {
+  type: 'url_citation';
+  url_citation: { start_index: number; end_index: number; title: string; url: string };
+}
+
 export interface ChatCompletionMessage {
   role: 'assistant';
   content: string | null;
@@ -168,15 +187,17 @@ export interface ChatCompletionMessage {
   tool_calls?: ToolCall[];
   reasoning_content?: string | null;
   reasoning_details?: ReasoningDetail[];
-  annotations?: unknown[];
+  annotations?: UrlCitation[];
 }
 
 export interface ChatCompletionChoice {
   index: number;
   message: ChatCompletionMessage;
   finish_reason: FinishReason;
-  logprobs: unknown | null;
+  logprobs: ChoiceLogprobs | null;
 }
+
+export type ServiceTier = 'auto' | 'default' | 'flex' | 'scale' | 'priority';
 
 /** An OpenAI `ChatCompletion`, plus `provider` (the configured key that served it) and `usage.cost`. */
 export interface ChatCompletion {
@@ -186,8 +207,8 @@ export interface ChatCompletion {
   model: string;
   choices: ChatCompletionChoice[];
   usage: CompletionUsage;
-  system_fingerprint?: string | null;
-  service_tier?: string | null;
+  system_fingerprint?: string;
+  service_tier?: ServiceTier | null;
   /** The configured provider key that served this answer. */
   provider: string;
 }
@@ -212,7 +233,7 @@ export interface ChatCompletionChunkChoice {
   index: number;
   delta: ChatCompletionChunkDelta;
   finish_reason: FinishReason | null;
-  logprobs?: unknown | null;
+  logprobs?: ChoiceLogprobs | null;
 }
 
 /** An OpenAI `ChatCompletionChunk`, plus `provider`. */
@@ -223,7 +244,7 @@ export interface ChatCompletionChunk {
   model: string;
   choices: ChatCompletionChunkChoice[];
   usage?: CompletionUsage | null;
-  system_fingerprint?: string | null;
-  service_tier?: string | null;
+  system_fingerprint?: string;
+  service_tier?: ServiceTier | null;
   provider: string;
 }

@@ -1,5 +1,5 @@
 import { InvalidResponseError, ServerError } from '../../errors/classes.js';
-import type { ChatCompletion, ChatCompletionChoice, ChatCompletionMessage, ReasoningDetail, ToolCall } from '../../request/types.js';
+import type { ChatCompletion, ChatCompletionChoice, ChatCompletionMessage, ChoiceLogprobs, ReasoningDetail, ServiceTier, ToolCall } from '../../request/types.js';
 import type { AdapterContext } from '../adapter.js';
 import { mapFinishReason } from '../shared/finish-reason.js';
 import { isRecord, type JsonRecord, readNumber, readString } from '../shared/json.js';
@@ -64,7 +64,15 @@ function mapChoice(raw: unknown, position: number, ctx: AdapterContext): ChatCom
   const rawReason = readString(raw.finish_reason);
   const finish = mapFinishReason(rawReason, toolCalls.length > 0);
   if (finish === 'error') throw finishError(rawReason ?? 'error', ctx);
-  return { index, message: mapMessage(message, toolCalls), finish_reason: finish, logprobs: raw.logprobs ?? null };
+  return { index, message: mapMessage(message, toolCalls), finish_reason: finish, logprobs: isRecord(raw.logprobs) ? (raw.logprobs as unknown as ChoiceLogprobs) : null };
+}
+
+const SERVICE_TIERS: ReadonlySet<string> = new Set<ServiceTier>(['auto', 'default', 'flex', 'scale', 'priority']);
+
+/** The type requires usage; a provider that sent none gets zeros and a warning, never a silent zero. */
+function missingUsage(ctx: AdapterContext) {
+  ctx.warn('the provider reported no usage: usage is zero and cost unknown');
+  return buildUsage({ prompt: 0, completion: 0 });
 }
 
 /**
@@ -81,11 +89,10 @@ export function parseChatCompletion(body: unknown, ctx: AdapterContext, preset: 
     created: readNumber(body.created) ?? Math.floor(Date.now() / 1000),
     model: readString(body.model) ?? ctx.model,
     choices: body.choices.map((choice, i) => mapChoice(choice, i, ctx)),
-    // A missing usage is reported as zeros (the type requires one); see the adapter README note.
-    usage: normalizeOpenAIUsage(body.usage, preset.usage) ?? buildUsage({ prompt: 0, completion: 0 }),
+    usage: normalizeOpenAIUsage(body.usage, preset.usage) ?? missingUsage(ctx),
     provider: ctx.provider,
   };
-  if (body.system_fingerprint === null || typeof body.system_fingerprint === 'string') completion.system_fingerprint = body.system_fingerprint;
-  if (typeof body.service_tier === 'string') completion.service_tier = body.service_tier;
+  if (typeof body.system_fingerprint === 'string') completion.system_fingerprint = body.system_fingerprint;
+  if (typeof body.service_tier === 'string' && SERVICE_TIERS.has(body.service_tier)) completion.service_tier = body.service_tier as ServiceTier;
   return completion;
 }
