@@ -77,7 +77,10 @@ function mergeHeaders(a: Record<string, string> | undefined, b: Record<string, s
 function providersFromEnvironment(): Record<string, ProviderAdapter> {
   const providers: Record<string, ProviderAdapter> = {};
   for (const preset of ENV_PRESETS) {
-    if (preset.envNames.some((name) => readEnv(name) !== undefined)) providers[preset.key] = preset.create();
+    if (!preset.envNames.some((name) => readEnv(name) !== undefined)) continue;
+    // A key alone is not always enough (Azure also needs its endpoint).
+    const adapter = preset.create();
+    if (adapter.hasCredentials()) providers[preset.key] = adapter;
   }
   return providers;
 }
