@@ -1,5 +1,5 @@
 import { createFetchTransport } from './http/fetch-transport.js';
-import { registerSecret } from './http/redact.js';
+import { normalizeHeaders } from './http/headers.js';
 import { DEFAULT_LIMITS, type BufferLimits } from './http/limits.js';
 import type { Transport } from './http/transport.js';
 import type { AdapterContext, ProviderAdapter } from './providers/adapter.js';
@@ -52,22 +52,6 @@ export const DEFAULT_TIMEOUTS = {
   connectTimeoutMs: 10_000,
 } as const;
 
-const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'proxy-authorization', 'cookie']);
-
-function normalizeHeaders(headers: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (headers === undefined) return undefined;
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    if (SECRET_HEADERS.has(lower)) {
-      registerSecret(value);
-      registerSecret(value.replace(/^Bearer\s+/i, ''));
-    }
-    out[lower] = value;
-  }
-  return out;
-}
-
 function mergeHeaders(a: Record<string, string> | undefined, b: Record<string, string> | undefined): Record<string, string> | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
@@ -106,7 +90,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
     const registry: ModelRegistry = { providers: providerMap, aliases };
     const policy: RetryPolicy = { ...DEFAULT_RETRY, ...parsed.retry };
     const limits: BufferLimits = { ...DEFAULT_LIMITS, ...parsed.limits };
-    const gatewayHeaders = normalizeHeaders(parsed.headers);
+    const gatewayHeaders = parsed.headers === undefined ? undefined : normalizeHeaders(parsed.headers);
     const hooks = config.hooks;
 
     const transports = new Map<typeof fetch | undefined, Transport>();
@@ -125,7 +109,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       const opts = parseOrThrow(requestOptionsSchema, options, 'options') as RequestOptions;
       const candidates = resolveCandidates(request.model, request.models, registry);
       const stream = request.stream === true;
-      const headers = mergeHeaders(gatewayHeaders, normalizeHeaders(opts.headers));
+      const headers = mergeHeaders(gatewayHeaders, opts.headers === undefined ? undefined : normalizeHeaders(opts.headers));
       const warned = new Set<string>();
       const contextFor = (deployment: Deployment): AdapterContext => ({
         provider: deployment.provider,

@@ -3,7 +3,8 @@ import type { HttpRequest } from '../../http/transport.js';
 import type { AdapterContext, ProviderAdapter } from '../adapter.js';
 import { loadApiKey, readFirstEnv } from '../env.js';
 import { parseHttpError } from './errors.js';
-import { lowerCaseHeaders, userAuthenticates } from './headers.js';
+import { normalizeHeaders } from '../../http/headers.js';
+import { userAuthenticates } from './headers.js';
 import { type OpenAICompatiblePreset, type OpenAICompatibleSettings, stripTrailingSlash } from './preset.js';
 import { buildBody } from './request.js';
 import { parseChatCompletion } from './response.js';
@@ -18,7 +19,7 @@ import { OpenAICompatibleStreamMapper } from './stream.js';
  * auth header. Creating an adapter never throws for a missing key; `buildRequest` does.
  */
 export function createOpenAICompatibleAdapter(preset: OpenAICompatiblePreset, settings: OpenAICompatibleSettings = {}): ProviderAdapter {
-  const userHeaders = lowerCaseHeaders(settings.headers);
+  const userHeaders = normalizeHeaders(settings.headers);
   const userAuth = userAuthenticates(userHeaders, preset.authHeader);
   const explicitBase = settings.baseURL === undefined ? undefined : stripTrailingSlash(settings.baseURL);
 
