@@ -68,9 +68,12 @@ export class OpenAICompatibleStreamMapper implements StreamMapper {
     if (event.event === 'error' || chunk.error != null) throw parseInBandError(chunk, undefined, this.ctx);
 
     if (chunk.usage !== undefined) {
-      const usage = normalizeOpenAIUsage(chunk.usage, this.preset.usage);
-      if (usage !== undefined) this.recordedUsage = usage;
-      delete chunk.usage;
+      if (chunk.usage !== null) {
+        const usage = normalizeOpenAIUsage(chunk.usage, this.preset.usage);
+        if (usage !== undefined) this.recordedUsage = usage;
+      }
+      // Assigned, not deleted: `delete` would turn every chunk into a slow dictionary-mode object.
+      chunk.usage = undefined;
     }
     const choices = chunk.choices;
     // Usage-only chunks and Azure's `prompt_filter_results` chunks carry no choice: not emitted.
