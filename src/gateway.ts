@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS, type BufferLimits } from './http/limits.js';
 import type { Transport } from './http/transport.js';
 import type { AdapterContext, ProviderAdapter } from './providers/adapter.js';
 import { readEnv } from './providers/env.js';
-import { ENV_PRESETS } from './providers/openai-compatible/index.js';
+import { ENV_PRESETS } from './providers/environment.js';
 import { gatewayConfigSchema, type GatewayConfig, type GatewayHooks } from './request/config.js';
 import { chatRequestSchema, requestOptionsSchema } from './request/schema.js';
 import type {
@@ -14,12 +14,16 @@ import type {
   ChatCompletionCreateParamsStreaming,
 } from './request/types.js';
 import { parseOrThrow } from './request/validate.js';
-import { completeOnce, openStream, type AttemptSettings } from './routing/attempt.js';
+import { computeCost } from './pricing/cost.js';
+import { cacheControlTtl, estimateInputTokens } from './pricing/estimate.js';
+import { createModelDirectory } from './routing/directory.js';
+import { completeOnce, openStream, type AttemptSettings, type OpenedStream } from './routing/attempt.js';
 import { CallScope } from './routing/call-scope.js';
-import { resolveCandidates, type Deployment, type ModelRegistry } from './routing/candidates.js';
 import { ChatStream } from './routing/chat-stream.js';
-import { execute } from './routing/executor.js';
+import { Executor, type ExecutorEvents, type ExecutorOptions } from './routing/executor.js';
+import type { RoutedDeployment } from './routing/plan.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './routing/retry.js';
+import { type DeploymentHealth, Router, type StrategyOption } from './routing/router.js';
 
 /** Per-request options (DESIGN section 2). */
 export interface RequestOptions {
@@ -30,6 +34,8 @@ export interface RequestOptions {
   connectTimeoutMs?: number;
   /** Headers for this request only; they win over gateway and adapter headers. */
   headers?: Record<string, string>;
+  /** Orders the candidates of this request (overrides the group's and the gateway's strategy). */
+  strategy?: StrategyOption;
 }
 
 export interface ChatCompletions {
@@ -42,9 +48,17 @@ export interface Gateway {
   chat: { completions: ChatCompletions };
   /** The configured provider keys. */
   readonly providers: readonly string[];
+  /** Per-deployment health: in-flight requests, latency, failures and breaker state. */
+  stats(): Record<string, DeploymentHealth>;
   /** Closes pooled connections. The gateway can still be used; new connections are opened on demand. */
   close(): void;
 }
+
+export const DEFAULT_ROUTING = {
+  maxAttempts: 5,
+  preferFallbackAfterMs: 1_000,
+  maxCooldownWaitMs: 1_000,
+} as const;
 
 export const DEFAULT_TIMEOUTS = {
   timeoutMs: 600_000,
@@ -85,13 +99,27 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
   return function createGateway(config: GatewayConfig = {}): Gateway {
     const parsed = parseOrThrow(gatewayConfigSchema, config, 'config');
     const providerMap = new Map(Object.entries(parsed.providers ?? providersFromEnvironment()));
-    const aliases = new Map<string, readonly string[]>();
-    for (const [name, target] of Object.entries(parsed.models ?? {})) aliases.set(name, typeof target === 'string' ? [target] : target);
-    const registry: ModelRegistry = { providers: providerMap, aliases };
+    const routing = parsed.routing ?? {};
+    const router = new Router({
+      providers: providerMap,
+      models: parsed.models ?? {},
+      strategy: routing.strategy,
+      fallbacks: routing.fallbacks ?? {},
+      contextWindowFallbacks: routing.contextWindowFallbacks ?? {},
+      contentPolicyFallbacks: routing.contentPolicyFallbacks ?? {},
+      breaker: routing.breaker,
+      estimateInputTokens,
+    });
+    const directory = createModelDirectory(parsed.pricing);
     const policy: RetryPolicy = { ...DEFAULT_RETRY, ...parsed.retry };
     const limits: BufferLimits = { ...DEFAULT_LIMITS, ...parsed.limits };
     const gatewayHeaders = parsed.headers === undefined ? undefined : normalizeHeaders(parsed.headers);
     const hooks = config.hooks;
+    const executorEvents: ExecutorEvents = {
+      onRetry: (event) => safeHook(hooks, 'onRetry', event),
+      onFallback: (event) => safeHook(hooks, 'onFallback', event),
+      onCooldown: (event) => safeHook(hooks, 'onCooldown', event),
+    };
 
     const transports = new Map<typeof fetch | undefined, Transport>();
     function transportFor(adapter: ProviderAdapter): Transport {
@@ -105,13 +133,15 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
     }
 
     async function create(params: ChatCompletionCreateParams, options: RequestOptions = {}): Promise<ChatCompletion | ChatStream> {
-      const request = parseOrThrow(chatRequestSchema, params, '') as ChatCompletionCreateParams;
+      const validated = parseOrThrow(chatRequestSchema, params, '') as ChatCompletionCreateParams;
       const opts = parseOrThrow(requestOptionsSchema, options, 'options') as RequestOptions;
-      const candidates = resolveCandidates(request.model, request.models, registry);
+      const { plan, params: request } = router.plan(validated, opts.strategy, await directory.load());
       const stream = request.stream === true;
       const headers = mergeHeaders(gatewayHeaders, opts.headers === undefined ? undefined : normalizeHeaders(opts.headers));
       const warned = new Set<string>();
-      const contextFor = (deployment: Deployment): AdapterContext => ({
+      const ttl = cacheControlTtl(request);
+      const costOptions = ttl === undefined ? {} : { cacheWriteTtl: ttl };
+      const contextFor = (deployment: RoutedDeployment): AdapterContext => ({
         provider: deployment.provider,
         model: deployment.model,
         stream,
@@ -121,53 +151,65 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
           safeHook(hooks, 'onWarning', { provider: deployment.provider, model: deployment.model, message });
         },
       });
-      const settingsFor = (deployment: Deployment): AttemptSettings => ({
+      const settingsFor = (deployment: RoutedDeployment): AttemptSettings => ({
         transport: transportFor(deployment.adapter),
         connectTimeoutMs: opts.connectTimeoutMs ?? parsed.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectTimeoutMs,
         idleTimeoutMs: opts.idleTimeoutMs ?? parsed.idleTimeoutMs ?? DEFAULT_TIMEOUTS.idleTimeoutMs,
         limits,
         headers,
         includeUsage: request.stream_options?.include_usage === true,
+        cost: (usage) => {
+          if (usage.cost !== null) return usage.cost; // provider-reported (OpenRouter) wins
+          if (deployment.price !== undefined) return computeCost(usage, deployment.price, costOptions);
+          contextFor(deployment).warn(`no price known for ${deployment.id}: usage.cost is null (add it to pricing)`);
+          return null;
+        },
       });
       const scope = new CallScope(opts.signal, opts.timeoutMs ?? parsed.timeoutMs ?? DEFAULT_TIMEOUTS.timeoutMs);
-      const executeOptions = {
+      const executorOptions: ExecutorOptions = {
+        ...executorEvents,
         policy,
+        maxAttempts: routing.maxAttempts ?? DEFAULT_ROUTING.maxAttempts,
+        preferFallbackAfterMs: routing.preferFallbackAfterMs ?? DEFAULT_ROUTING.preferFallbackAfterMs,
+        maxCooldownWaitMs: routing.maxCooldownWaitMs ?? DEFAULT_ROUTING.maxCooldownWaitMs,
         scope,
-        onRetry: (event: { provider: string; model: string; attempt: number; delayMs: number; error: Error }) =>
-          safeHook(hooks, 'onRetry', event),
+        health: router.health,
       };
       if (!stream) {
         try {
-          return await execute(
-            candidates,
+          return await new Executor<ChatCompletion>(
+            plan,
             (deployment) => completeOnce(deployment, request, contextFor(deployment), settingsFor(deployment), scope.signal),
-            executeOptions,
-          );
+            executorOptions,
+            (completion) => ({ completionTokens: completion.usage.completion_tokens, stream: false }),
+          ).execute();
         } finally {
           scope.dispose();
         }
       }
-      let opened: { deployment: Deployment; reader: Awaited<ReturnType<typeof openStream>> };
+      let opened: { deployment: RoutedDeployment; stream: OpenedStream };
       try {
-        opened = await execute(
-          candidates,
+        opened = await new Executor<{ deployment: RoutedDeployment; stream: OpenedStream }>(
+          plan,
           async (deployment) => ({
             deployment,
-            reader: await openStream(deployment, request, contextFor(deployment), settingsFor(deployment), scope.link()),
+            stream: await openStream(deployment, request, contextFor(deployment), settingsFor(deployment), scope.link()),
           }),
-          executeOptions,
-        );
+          executorOptions,
+          () => ({ stream: true }),
+        ).execute();
       } catch (error) {
         scope.dispose();
         throw error;
       }
       scope.clearDeadline();
-      return new ChatStream(opened.reader.reader, opened.reader.buffered, scope, opened.deployment.provider, opened.deployment.model);
+      return new ChatStream(opened.stream.reader, opened.stream.buffered, scope, opened.deployment.provider, opened.deployment.model);
     }
 
     return {
       chat: { completions: { create } as ChatCompletions },
       providers: [...providerMap.keys()],
+      stats: () => router.snapshot(),
       close() {
         for (const transport of transports.values()) transport.close();
         transports.clear();

@@ -10,3 +10,11 @@ export type { HttpRequest, HttpResponse, Transport, TransportOptions } from './h
 export type { AdapterContext, ProviderAdapter, StreamEvent, StreamMapper } from './providers/adapter.js';
 export * from './errors/index.js';
 export * from './providers/openai-compatible/index.js';
+export { anthropic, type AnthropicProviderOptions, type AnthropicSettings, type CacheBreakpoint } from './providers/anthropic/index.js';
+export { google, type GoogleSettings } from './providers/google/index.js';
+export { bedrock, type AwsCredentials, type BedrockSettings } from './providers/bedrock/index.js';
+export { catalogSnapshotDate, computeCost, type ModelInfo, type ModelPrice, type PriceOverride } from './pricing/index.js';
+export type { ModelGroupConfig, StrategyOption, DeploymentHealth } from './routing/router.js';
+export type { Strategy, StrategyContext, RoutedDeployment as StrategyCandidate } from './routing/strategies/types.js';
+export type { FallbackHookEvent, CooldownHookEvent, RoutingConfig } from './request/config.js';
+export type { BreakerOptions } from './routing/cooldown.js';

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import type { BufferLimits } from '../http/limits.js';
 import type { RetryPolicy } from '../routing/retry.js';
+import type { BreakerOptions } from '../routing/cooldown.js';
+import type { ModelGroupConfig, StrategyOption } from '../routing/router.js';
+import { STRATEGY_NAMES } from '../routing/strategies/index.js';
+import type { PriceOverride } from '../routing/directory.js';
 
 /** A setting a provider did not support and dropped, reported through `hooks.onWarning`. */
 export interface WarningEvent {
@@ -20,16 +24,56 @@ export interface RetryHookEvent {
   error: Error;
 }
 
+/** The request moves on from one model (or alias) to the next in its chain. */
+export interface FallbackHookEvent {
+  from: string;
+  to: string;
+  /** The error code that ended the previous group (`no_route` when nothing there could be tried). */
+  reason: string;
+  error?: Error;
+}
+
+/** A deployment is kept out until `untilMs` (a retry-after beyond the retry cap). */
+export interface CooldownHookEvent {
+  provider: string;
+  model: string;
+  untilMs: number;
+  error: Error;
+}
+
 export interface GatewayHooks {
   onWarning?(event: WarningEvent): void;
   onRetry?(event: RetryHookEvent): void;
+  onFallback?(event: FallbackHookEvent): void;
+  onCooldown?(event: CooldownHookEvent): void;
+}
+
+export interface RoutingConfig {
+  /** How candidates of a group are ordered: 'fallback' (as listed, default), 'cost', 'latency', 'weighted', 'least-busy', 'usage', or a function. */
+  strategy?: StrategyOption;
+  /** Model id or alias → the models tried when its group is exhausted. */
+  fallbacks?: Record<string, string[]>;
+  /** Taken first when the error is a context window overflow (and before the call, when the prompt cannot fit). */
+  contextWindowFallbacks?: Record<string, string[]>;
+  /** Taken first when the error is a content-policy refusal. */
+  contentPolicyFallbacks?: Record<string, string[]>;
+  /** Attempts across the whole request. Default 5. */
+  maxAttempts?: number;
+  /** A retry-after longer than this moves to the next model at once when there is one. Default 1000. */
+  preferFallbackAfterMs?: number;
+  /** When every candidate is cooling down, wait for the soonest if it is at most this long. Default 1000. */
+  maxCooldownWaitMs?: number;
+  breaker?: Partial<BreakerOptions>;
 }
 
 export interface GatewayConfig {
   /** Provider key → adapter. Default: every provider whose API key is in the environment. */
   providers?: Record<string, ProviderAdapter>;
-  /** Aliases: a name → a model id, or a list tried in order. */
-  models?: Record<string, string | string[]>;
+  /** Aliases and groups: a name → a model id, a list of equivalent deployments, or a group with its strategy. */
+  models?: Record<string, string | string[] | ModelGroupConfig>;
+  routing?: RoutingConfig;
+  /** USD per 1M tokens, keyed `provider/model`: overrides the catalog or adds models to it. */
+  pricing?: Record<string, PriceOverride>;
   retry?: Partial<RetryPolicy>;
   /** The call's deadline across all attempts (non-stream: to the answer; stream: to the first meaningful chunk). */
   timeoutMs?: number;
@@ -55,9 +99,32 @@ const adapter = z.custom<ProviderAdapter>(
   'expected a provider, e.g. openai() or openaiCompatible({ name, baseURL })',
 );
 
+const strategy = z.union([
+  z.enum(STRATEGY_NAMES),
+  z.custom<StrategyOption>((value) => typeof value === 'function', 'expected a strategy name or a function'),
+]);
+const deploymentSpec = z.union([
+  z.string().min(1),
+  z.strictObject({ model: z.string().min(1), weight: z.number().min(0).optional(), rpm: positiveInt.optional(), tpm: positiveInt.optional() }),
+]);
+const modelGroup = z.strictObject({ deployments: z.array(deploymentSpec).min(1), strategy: strategy.optional() });
+
 export const gatewayConfigSchema = z.strictObject({
   providers: z.record(providerKey, adapter).optional(),
-  models: z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
+  models: z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1)).min(1), modelGroup])).optional(),
+  routing: z
+    .strictObject({
+      strategy: strategy.optional(),
+      fallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
+      contextWindowFallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
+      contentPolicyFallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
+      maxAttempts: positiveInt.max(50).optional(),
+      preferFallbackAfterMs: z.number().int().min(0).optional(),
+      maxCooldownWaitMs: z.number().int().min(0).optional(),
+      breaker: z.record(z.string(), z.number().min(0)).optional(),
+    })
+    .optional(),
+  pricing: z.record(z.string().regex(/^[^/]+\/.+$/, 'a pricing key is "provider/model"'), z.custom<PriceOverride>((value) => typeof value === 'object' && value !== null, 'expected { input, output } in USD per 1M tokens')).optional(),
   retry: z
     .strictObject({
       maxRetries: z.number().int().min(0).max(10).optional(),
@@ -82,6 +149,8 @@ export const gatewayConfigSchema = z.strictObject({
     .strictObject({
       onWarning: z.custom<GatewayHooks['onWarning']>((value) => typeof value === 'function', 'expected a function').optional(),
       onRetry: z.custom<GatewayHooks['onRetry']>((value) => typeof value === 'function', 'expected a function').optional(),
+      onFallback: z.custom<GatewayHooks['onFallback']>((value) => typeof value === 'function', 'expected a function').optional(),
+      onCooldown: z.custom<GatewayHooks['onCooldown']>((value) => typeof value === 'function', 'expected a function').optional(),
     })
     .optional(),
 });

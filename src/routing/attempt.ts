@@ -4,9 +4,9 @@ import { readBody } from '../http/body.js';
 import type { BufferLimits } from '../http/limits.js';
 import type { HttpRequest, HttpResponse, Transport } from '../http/transport.js';
 import type { AdapterContext } from '../providers/adapter.js';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams } from '../request/types.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from '../request/types.js';
 import type { AttemptController } from './call-scope.js';
-import type { Deployment } from './candidates.js';
+import type { RoutedDeployment as Deployment } from './plan.js';
 import { isMeaningful, StreamReader } from './stream-reader.js';
 
 /** The most of an error body that is read: enough for any provider's error JSON. */
@@ -20,6 +20,8 @@ export interface AttemptSettings {
   /** Gateway and per-request headers, lower-case names; they win over the adapter's. */
   headers: Record<string, string> | undefined;
   includeUsage: boolean;
+  /** USD for this usage on this deployment (the provider-reported cost when there is one), or null when unpriced. */
+  cost(usage: CompletionUsage): number | null;
 }
 
 async function send(
@@ -101,7 +103,9 @@ export async function completeOnce(
     const text = await readBody(response, settings.limits.maxBodyBytes, errorDetails);
     const type = mediaType(response);
     if (type !== '' && !type.includes('json')) throw unexpectedBody(deployment, response, text, ctx, 'JSON');
-    return deployment.adapter.parseResponse(parseJson(text, errorDetails, response.status), ctx, (name) => response.header(name));
+    const completion = deployment.adapter.parseResponse(parseJson(text, errorDetails, response.status), ctx, (name) => response.header(name));
+    completion.usage.cost = settings.cost(completion.usage);
+    return completion;
   } catch (error) {
     throw signal.aborted ? signal.reason : error;
   }
@@ -139,6 +143,7 @@ export async function openStream(
       idleTimeoutMs: settings.idleTimeoutMs,
       limits: settings.limits,
       includeUsage: settings.includeUsage,
+      cost: settings.cost,
       provider: deployment.provider,
       errorDetails,
     });

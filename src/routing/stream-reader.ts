@@ -2,9 +2,10 @@ import type { ErrorDetails } from '../errors/base.js';
 import { InvalidResponseError, TimeoutError } from '../errors/classes.js';
 import type { StreamEvent, StreamFormat, StreamMapper } from '../providers/adapter.js';
 import type { BufferLimits } from '../http/limits.js';
+import { createAwsEventStreamDecoder } from '../http/aws-event-stream.js';
 import { createSseDecoder } from '../http/sse.js';
 import type { HttpResponse } from '../http/transport.js';
-import type { ChatCompletionChunk } from '../request/types.js';
+import type { ChatCompletionChunk, CompletionUsage } from '../request/types.js';
 import type { AttemptController } from './call-scope.js';
 
 export interface StreamReaderSettings {
@@ -13,6 +14,7 @@ export interface StreamReaderSettings {
   limits: BufferLimits;
   /** Append a `choices: []` chunk with usage at the end (the caller asked for `include_usage`). */
   includeUsage: boolean;
+  cost(usage: CompletionUsage): number | null;
   provider: string;
   errorDetails: ErrorDetails;
 }
@@ -26,6 +28,8 @@ function createDecoder(settings: StreamReaderSettings, onEvent: (event: StreamEv
   switch (settings.format) {
     case 'sse':
       return createSseDecoder({ limits: settings.limits, errorDetails: settings.errorDetails, onEvent });
+    case 'aws-eventstream':
+      return createAwsEventStreamDecoder({ limits: settings.limits, errorDetails: settings.errorDetails, onEvent });
     default:
       throw new InvalidResponseError(`Stream format "${settings.format}" has no decoder`, settings.errorDetails);
   }
@@ -123,7 +127,7 @@ export class StreamReader {
         created: meta.created,
         model: meta.model,
         choices: [],
-        usage,
+        usage: { ...usage, cost: this.settings.cost(usage) },
         provider: this.settings.provider,
       });
     }

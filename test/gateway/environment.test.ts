@@ -4,6 +4,8 @@ import { createGateway, ValidationError } from '../../src/index.js';
 const KEYS = [
   'OPENAI_API_KEY', 'AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_ENDPOINT', 'AZURE_RESOURCE_NAME', 'DEEPSEEK_API_KEY', 'GROQ_API_KEY',
   'XAI_API_KEY', 'MISTRAL_API_KEY', 'TOGETHER_API_KEY', 'FIREWORKS_API_KEY', 'OPENROUTER_API_KEY', 'OLLAMA_HOST', 'OLLAMA_API_KEY',
+  'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'GOOGLE_API_KEY',
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_BEARER_TOKEN_BEDROCK',
 ];
 
 function clearEnvironment(): void {
@@ -20,7 +22,18 @@ describe('providers from the environment', () => {
     vi.stubEnv('OPENAI_API_KEY', 'sk-env-openai-000000000000');
     vi.stubEnv('GROQ_API_KEY', 'gsk_env_groq_0000000000000000');
     vi.stubEnv('OLLAMA_HOST', '127.0.0.1:11434');
-    expect([...createGateway().providers].sort()).toEqual(['groq', 'ollama', 'openai']);
+    vi.stubEnv('ANTHROPIC_API_KEY', 'sk-ant-env-000000000000000000');
+    vi.stubEnv('GEMINI_API_KEY', 'gemini-env-key-000000000000');
+    expect([...createGateway().providers].sort()).toEqual(['anthropic', 'google', 'groq', 'ollama', 'openai']);
+  });
+
+  it('configures Bedrock only with a key id, a secret and a region', () => {
+    clearEnvironment();
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+    expect(createGateway().providers).toEqual([]);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    expect(createGateway().providers).toEqual(['bedrock']);
   });
 
   it('does not configure Azure from a key without an endpoint', () => {

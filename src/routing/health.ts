@@ -1,0 +1,15 @@
+import type { ModelmuxError } from '../errors/base.js';
+
+/** What the executor needs to know and tell about deployments' health (breakers and statistics). */
+export interface Health {
+  /** Whether an attempt may start now: `'closed'`, a half-open `'probe'`, or `false` (cooling down). */
+  admit(id: string): 'closed' | 'probe' | false;
+  /** When a cooling deployment may be tried again (ms epoch), or `undefined` when it is not cooling. */
+  openUntil(id: string): number | undefined;
+  /** An attempt starts; the returned function ends it (idempotent). */
+  begin(id: string): () => void;
+  success(id: string, sample: { latencyMs: number; completionTokens?: number; stream: boolean }): void;
+  failure(id: string, error: ModelmuxError): void;
+  /** Keeps a deployment out until `untilMs` (a retry-after beyond the retry cap); keeps the later deadline. */
+  hold(id: string, untilMs: number): void;
+}
