@@ -21,6 +21,7 @@ import { completeOnce, openStream, type AttemptSettings, type OpenedStream } fro
 import { CallScope } from './routing/call-scope.js';
 import { ChatStream } from './routing/chat-stream.js';
 import { Executor, type ExecutorEvents, type ExecutorOptions } from './routing/executor.js';
+import { withSearchContext } from './routing/web-search.js';
 import type { RoutedDeployment } from './routing/plan.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './routing/retry.js';
 import { type DeploymentHealth, Router, type StrategyOption } from './routing/router.js';
@@ -108,6 +109,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       contextWindowFallbacks: routing.contextWindowFallbacks ?? {},
       contentPolicyFallbacks: routing.contentPolicyFallbacks ?? {},
       breaker: routing.breaker,
+      webSearch: routing.webSearch,
       estimateInputTokens,
     });
     const directory = createModelDirectory(parsed.pricing);
@@ -141,10 +143,20 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       const warned = new Set<string>();
       const ttl = cacheControlTtl(request);
       const costOptions = ttl === undefined ? {} : { cacheWriteTtl: ttl };
+      const online = plan.variant === 'online';
+      const nativeSearch = (deployment: RoutedDeployment): boolean => online && deployment.adapter.name !== 'openrouter' && deployment.adapter.nativeWebSearch === true;
+      let searched: Promise<ChatCompletionCreateParams> | undefined;
+      /** The body for a deployment: `:online` without native search adds the user's search results (once). */
+      const paramsFor = (deployment: RoutedDeployment): ChatCompletionCreateParams | Promise<ChatCompletionCreateParams> => {
+        if (!online || deployment.adapter.name === 'openrouter' || nativeSearch(deployment) || routing.webSearch === undefined) return request;
+        searched ??= withSearchContext(request, routing.webSearch, scope.signal);
+        return searched;
+      };
       const contextFor = (deployment: RoutedDeployment): AdapterContext => ({
         provider: deployment.provider,
         model: deployment.model,
         stream,
+        webSearch: nativeSearch(deployment),
         warn(message) {
           if (warned.has(message)) return;
           warned.add(message);
@@ -158,6 +170,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         limits,
         headers,
         includeUsage: request.stream_options?.include_usage === true,
+        onHeaders: (header) => router.health.headers(deployment.id, header),
         cost: (usage) => {
           if (usage.cost !== null) return usage.cost; // provider-reported (OpenRouter) wins
           if (deployment.price !== undefined) return computeCost(usage, deployment.price, costOptions);
@@ -179,7 +192,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         try {
           return await new Executor<ChatCompletion>(
             plan,
-            (deployment) => completeOnce(deployment, request, contextFor(deployment), settingsFor(deployment), scope.signal),
+            async (deployment) => completeOnce(deployment, await paramsFor(deployment), contextFor(deployment), settingsFor(deployment), scope.signal),
             executorOptions,
             (completion) => ({ completionTokens: completion.usage.completion_tokens, stream: false }),
           ).execute();
@@ -193,7 +206,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
           plan,
           async (deployment) => ({
             deployment,
-            stream: await openStream(deployment, request, contextFor(deployment), settingsFor(deployment), scope.link()),
+            stream: await openStream(deployment, await paramsFor(deployment), contextFor(deployment), settingsFor(deployment), scope.link()),
           }),
           executorOptions,
           () => ({ stream: true }),
@@ -203,7 +216,10 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         throw error;
       }
       scope.clearDeadline();
-      return new ChatStream(opened.stream.reader, opened.stream.buffered, scope, opened.deployment.provider, opened.deployment.model);
+      const served = opened.deployment;
+      return new ChatStream(opened.stream.reader, opened.stream.buffered, scope, served.provider, served.model, (sample) =>
+        router.health.streamEnd(served.id, sample),
+      );
     }
 
     return {

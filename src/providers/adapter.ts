@@ -9,6 +9,8 @@ export interface AdapterContext {
   /** The provider's own model id, variant removed. */
   model: string;
   stream: boolean;
+  /** The `:online` variant asks this adapter for its provider's native web search (see `nativeWebSearch`). */
+  webSearch: boolean;
   /** Report a harmless setting the provider does not support (dropped from the request). */
   warn(message: string): void;
 }
@@ -61,6 +63,8 @@ export interface ProviderAdapter {
   createStreamMapper(ctx: AdapterContext): StreamMapper;
   /** Maps a non-2xx answer (its body text may be empty or not JSON) to a typed error. */
   parseError(status: number, bodyText: string, header: (name: string) => string | null, ctx: AdapterContext): ProviderError;
+  /** The provider has a native web search the adapter turns on when `ctx.webSearch` is set (`:online`). */
+  readonly nativeWebSearch?: boolean;
   /** Whether the adapter's API key is available now (explicit option or environment). */
   hasCredentials(): boolean;
 }

@@ -6,6 +6,7 @@ import type { BreakerOptions } from '../routing/cooldown.js';
 import type { ModelGroupConfig, StrategyOption } from '../routing/router.js';
 import { STRATEGY_NAMES } from '../routing/strategies/index.js';
 import type { PriceOverride } from '../routing/directory.js';
+import type { WebSearch } from '../routing/variants.js';
 
 /** A setting a provider did not support and dropped, reported through `hooks.onWarning`. */
 export interface WarningEvent {
@@ -64,6 +65,8 @@ export interface RoutingConfig {
   /** When every candidate is cooling down, wait for the soonest if it is at most this long. Default 1000. */
   maxCooldownWaitMs?: number;
   breaker?: Partial<BreakerOptions>;
+  /** `:online` for providers without native web search: results are added to the prompt as context. */
+  webSearch?: WebSearch;
 }
 
 export interface GatewayConfig {
@@ -122,6 +125,7 @@ export const gatewayConfigSchema = z.strictObject({
       preferFallbackAfterMs: z.number().int().min(0).optional(),
       maxCooldownWaitMs: z.number().int().min(0).optional(),
       breaker: z.record(z.string(), z.number().min(0)).optional(),
+      webSearch: z.custom<WebSearch>((value) => typeof value === 'function', 'expected a function (query, { signal }) => Promise<results>').optional(),
     })
     .optional(),
   pricing: z.record(z.string().regex(/^[^/]+\/.+$/, 'a pricing key is "provider/model"'), z.custom<PriceOverride>((value) => typeof value === 'object' && value !== null, 'expected { input, output } in USD per 1M tokens')).optional(),

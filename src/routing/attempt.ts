@@ -20,6 +20,8 @@ export interface AttemptSettings {
   /** Gateway and per-request headers, lower-case names; they win over the adapter's. */
   headers: Record<string, string> | undefined;
   includeUsage: boolean;
+  /** Response headers of every attempt (rate-limit headers for routing). */
+  onHeaders?(header: (name: string) => string | null): void;
   /** USD for this usage on this deployment (the provider-reported cost when there is one), or null when unpriced. */
   cost(usage: CompletionUsage): number | null;
 }
@@ -40,6 +42,7 @@ async function send(
     errorDetails,
   });
   const status = response.status;
+  settings.onHeaders?.((name) => response.header(name));
   if (status >= 200 && status < 300) return response;
   if (status >= 300 && status < 400) {
     response.cancel();

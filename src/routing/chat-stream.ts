@@ -23,7 +23,11 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
     readonly provider: string,
     /** The provider's own model id. */
     readonly model: string,
+    /** Called once when the stream completes normally, with its output tokens (routing statistics). */
+    private readonly onComplete?: (sample: { generationMs: number; completionTokens: number }) => void,
   ) {}
+
+  private readonly startedAt = Date.now();
 
   /** The content delivered so far (choice 0). */
   get content(): string {
@@ -78,6 +82,8 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
           throw this.wrap(error);
         }
         this.close();
+        const usage = this.reader.mapper.usage;
+        if (usage !== undefined) this.onComplete?.({ generationMs: Date.now() - this.startedAt, completionTokens: usage.completion_tokens });
         return { value: undefined, done: true };
       },
       return: async (): Promise<IteratorResult<ChatCompletionChunk>> => {

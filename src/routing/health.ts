@@ -10,6 +10,10 @@ export interface Health {
   begin(id: string): () => void;
   success(id: string, sample: { latencyMs: number; completionTokens?: number; stream: boolean }): void;
   failure(id: string, error: ModelmuxError): void;
+  /** Response headers of an attempt (providers' rate-limit headers feed the `usage` strategy). */
+  headers(id: string, header: (name: string) => string | null): void;
+  /** A stream that completed: its generation time after the first token and its output tokens (`:nitro`). */
+  streamEnd(id: string, sample: { generationMs: number; completionTokens: number }): void;
   /** Keeps a deployment out until `untilMs` (a retry-after beyond the retry cap); keeps the later deadline. */
   hold(id: string, untilMs: number): void;
 }

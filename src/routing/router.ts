@@ -8,7 +8,7 @@ import { type GroupSpec, type ModelDirectory, type Plan, resolvePlan, type Routi
 import { StatsRegistry } from './stats.js';
 import { resolveStrategy, type StrategyName } from './strategies/index.js';
 import type { Strategy, StrategyContext } from './strategies/types.js';
-import { applyVariant } from './variants.js';
+import { applyVariant, type WebSearch } from './variants.js';
 
 export type StrategyOption = StrategyName | Strategy;
 
@@ -26,6 +26,7 @@ export interface RouterConfig {
   contextWindowFallbacks: Record<string, string[]>;
   contentPolicyFallbacks: Record<string, string[]>;
   breaker: Partial<BreakerOptions> | undefined;
+  webSearch: WebSearch | undefined;
   estimateInputTokens(params: ChatCompletionCreateParams): number;
 }
 
@@ -81,6 +82,8 @@ export class Router {
         stats.get(id).recordFailure(Date.now());
       },
       hold: (id, untilMs) => breakers.get(id).openUntil(untilMs, Date.now()),
+      headers: (id, header) => stats.get(id).recordRateLimitHeaders(header, Date.now()),
+      streamEnd: (id, sample) => stats.get(id).recordStreamEnd(sample, Date.now()),
     };
   }
 
@@ -93,7 +96,7 @@ export class Router {
     const resolved = resolvePlan(params, { ...this.tables, directory });
     const inputTokens = this.config.estimateInputTokens(params);
     const needs = needsOf(params, inputTokens);
-    const varied = applyVariant(resolved.variant, resolved, params, inputTokens + needs.maxOutputTokens);
+    const varied = applyVariant(resolved.variant, resolved, params, inputTokens + needs.maxOutputTokens, this.config.webSearch !== undefined);
     const eligible = filterEligible(varied.plan, needsOf(varied.params, inputTokens));
     const context: StrategyContext = {
       estimatedInputTokens: inputTokens,

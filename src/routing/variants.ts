@@ -44,13 +44,28 @@ const byContextWindow: Strategy = (candidates) =>
  * Applies a model variant (DESIGN section 3). OpenRouter deployments carry the suffix themselves
  * and are left to OpenRouter. `:free` keeps zero-price deployments; `:extended` keeps those whose
  * window fits, largest first; `:thinking` turns reasoning on and keeps reasoning-capable ones;
- * `:nitro` orders by observed speed, `:floor` by price; `:online` is applied per attempt.
+ * `:nitro` orders by observed speed, `:floor` by price; `:online` keeps deployments with a native
+ * search (or all, when a `webSearch` function is configured) and is applied per attempt.
  */
-export function applyVariant(variant: Variant | undefined, plan: Plan, params: ChatCompletionCreateParams, neededTokens: number): VariantOutcome {
+export function applyVariant(
+  variant: Variant | undefined,
+  plan: Plan,
+  params: ChatCompletionCreateParams,
+  neededTokens: number,
+  hasWebSearch: boolean,
+): VariantOutcome {
   switch (variant) {
     case undefined:
-    case 'online':
       return { plan, params };
+    case 'online':
+      return {
+        plan: filterGroups(plan, (d) =>
+          isOpenRouter(d) || d.adapter.nativeWebSearch === true || hasWebSearch
+            ? undefined
+            : 'no native web search and no routing.webSearch function (:online)',
+        ),
+        params,
+      };
     case 'free':
       return { plan: filterGroups(plan, (d) => (isFree(d) ? undefined : 'not free (:free)')), params };
     case 'extended':

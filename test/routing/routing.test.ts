@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createGateway,
+  openai,
   type Gateway,
   type GatewayConfig,
   NoRouteError,
@@ -318,6 +319,54 @@ describe('variants', () => {
     const result = await g.chat.completions.create({ model: 'chat:extended', messages: [{ role: 'user', content: long }] });
     expect(result.provider).toBe('b');
     expect(models()).toEqual(['large']);
+  });
+
+  it(':online turns on native search where the provider has one (OpenAI web_search_options)', async () => {
+    script({});
+    const g = createGateway({ providers: { openai: openai({ apiKey: 'sk-test-online-00000000000000', baseURL: server.baseURL }) } });
+    mux = g;
+    await g.chat.completions.create({ model: 'openai/gpt-4o-search-preview:online', messages });
+    expect(JSON.parse(server.requests[0]!.body)).toMatchObject({ model: 'gpt-4o-search-preview', web_search_options: {} });
+  });
+
+  it(':online calls webSearch where there is no native search and adds the results as context', async () => {
+    script({});
+    const queries: string[] = [];
+    const g = gateway({
+      routing: {
+        webSearch: async (query) => {
+          queries.push(query);
+          return [{ title: 'Lyon weather', url: 'https://weather.example/lyon', content: 'Sunny, 21°C' }];
+        },
+      },
+    });
+    await g.chat.completions.create({ model: 'a/plain:online', messages: [{ role: 'user', content: 'Weather in Lyon?' }] });
+    expect(queries).toEqual(['Weather in Lyon?']);
+    const sent = JSON.parse(server.requests[0]!.body) as { messages: Array<{ role: string; content: string }> };
+    expect(sent.messages.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(sent.messages[0]!.content).toContain('https://weather.example/lyon');
+  });
+
+  it(':online with neither native search nor webSearch is refused before any call', async () => {
+    script({});
+    const error = await gateway().chat.completions.create({ model: 'a/plain:online', messages }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoRouteError);
+    expect((error as NoRouteError).skipped[0]?.reason).toMatch(/web search/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it(':nitro orders by observed speed instead of the list order', async () => {
+    server.handle((_req, res, body) => {
+      const model = (JSON.parse(body) as { model: string }).model;
+      setTimeout(() => sendJson(res, 200, completion(`answered by ${model}`)), model === 'slow' ? 80 : 2);
+    });
+    const g = gateway({ models: { chat: ['a/slow', 'b/fast'] } });
+    for (let i = 0; i < 3; i++) {
+      await g.chat.completions.create({ model: 'a/slow', messages });
+      await g.chat.completions.create({ model: 'b/fast', messages });
+    }
+    expect((await g.chat.completions.create({ model: 'chat', messages })).provider).toBe('a');
+    expect((await g.chat.completions.create({ model: 'chat:nitro', messages })).provider).toBe('b');
   });
 
   it('OpenRouter candidates keep the suffix as OpenRouter defines it; colons that are not variants stay', async () => {

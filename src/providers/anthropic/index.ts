@@ -64,6 +64,7 @@ export function anthropic(settings: AnthropicSettings = {}): ProviderAdapter {
     name: 'anthropic',
     streamFormat: 'sse',
     fetch: settings.fetch,
+    nativeWebSearch: true,
 
     buildRequest(params, ctx): HttpRequest {
       const { body, betas } = buildBody(params, ctx);

@@ -171,8 +171,12 @@ export function buildBody(params: ChatCompletionCreateParams, ctx: AdapterContex
   }
   if (params.user !== undefined) body.metadata = { user_id: params.user };
 
+  if (ctx.webSearch) {
+    // `:online`: Anthropic's server-side web search tool, next to the caller's own tools.
+    body.tools = [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }];
+  }
   if (params.tools !== undefined && params.tools.length > 0) {
-    const tools = params.tools.map(tool);
+    const tools: JsonRecord[] = [...((body.tools as JsonRecord[] | undefined) ?? []), ...params.tools.map(tool)];
     const cache = cacheControl(options.cacheControl?.tools);
     const last = tools[tools.length - 1];
     if (cache !== undefined && last !== undefined) last.cache_control = cache;

@@ -122,7 +122,8 @@ class Reducer {
     node.allOf.forEach((sub, i) => {
       if (sub === true) return;
       if (!isRecord(sub)) throw this.fail(`${path}.allOf.${i}`, 'expected a JSON schema object');
-      const resolved = this.mergeAllOf(this.deref(sub, `${path}.allOf.${i}`, refs).node, `${path}.allOf.${i}`, refs);
+      const entered = this.deref(sub, `${path}.allOf.${i}`, refs);
+      const resolved = this.mergeAllOf(entered.node, `${path}.allOf.${i}`, entered.refs);
       for (const key of Object.keys(resolved)) {
         const value = resolved[key];
         if (key === 'properties' && isRecord(value)) merged.properties = { ...(isRecord(merged.properties) ? merged.properties : {}), ...value };

@@ -41,6 +41,7 @@ export function createOpenAICompatibleAdapter(preset: OpenAICompatiblePreset, se
     name: preset.name,
     streamFormat: 'sse',
     fetch: settings.fetch,
+    nativeWebSearch: preset.webSearchOptions === true,
 
     buildRequest(params, ctx): HttpRequest {
       const base = baseURL();

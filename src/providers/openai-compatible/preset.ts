@@ -55,6 +55,8 @@ export interface OpenAICompatiblePreset {
   readonly apiKeyEnv: readonly string[];
   /** False for local servers (Ollama, `openaiCompatible`): a missing key sends no auth header. */
   readonly apiKeyRequired: boolean;
+  /** OpenAI's `web_search_options` (search models) is the provider's native web search for `:online`. */
+  readonly webSearchOptions?: boolean;
   /** `authorization` (`Bearer <key>`) or Azure's `api-key` (the bare key). */
   readonly authHeader: 'authorization' | 'api-key';
   /** The default base URL, resolved lazily (env-derived for Ollama and Azure); `undefined` if unknown. */

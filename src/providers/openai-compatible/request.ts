@@ -113,6 +113,7 @@ export function buildBody(params: ChatCompletionCreateParams, ctx: AdapterContex
     // Usage is always requested, whatever the caller asked: cost and budgets depend on it.
     if (preset.streamOptions) body.stream_options = { include_usage: true };
   }
+  if (ctx.webSearch && preset.webSearchOptions) body.web_search_options = {};
   preset.transformBody?.(body, params, ctx);
   mergeProviderOptions(body, params, ctx);
   return body;

@@ -39,7 +39,7 @@ export interface TestContext extends AdapterContext {
 
 export function context(model = 'claude-haiku-4-5', stream = false, provider = 'anthropic'): TestContext {
   const warnings: string[] = [];
-  return { provider, model, stream, warnings, warn: (message) => warnings.push(message) };
+  return { provider, model, stream, webSearch: false, warnings, warn: (message) => warnings.push(message) };
 }
 
 /** A header lookup over a plain object (names matched case-insensitively). */

@@ -259,7 +259,7 @@ export interface TestContext extends AdapterContext {
 
 export function context(model = 'anthropic.claude-haiku-4-5-20251001-v1:0', stream = false, provider = 'bedrock'): TestContext {
   const warnings: string[] = [];
-  return { provider, model, stream, warnings, warn: (message) => warnings.push(message) };
+  return { provider, model, stream, webSearch: false, warnings, warn: (message) => warnings.push(message) };
 }
 
 export function headerLookup(headers: Record<string, string> = {}): (name: string) => string | null {

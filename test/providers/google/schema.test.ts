@@ -73,6 +73,7 @@ describe('toGeminiSchema rules', () => {
     [obj({ a: { $ref: 'other.json#/a' } }), 'schema.properties.a.$ref'],
     [obj({ a: { $ref: '#/$defs/missing' } }), 'schema.properties.a.$ref'],
     [obj({ a: false }), 'schema.properties.a'],
+    [{ allOf: [{ $ref: '#/$defs/a' }], $defs: { a: { allOf: [{ $ref: '#/$defs/a' }] } } }, 'schema.allOf.0.allOf.0.$ref'],
   ])('rejects %j naming %s', (schema, field) => {
     const error = thrown(() => reduce(schema as Record<string, unknown>));
     expect(error).toBeInstanceOf(ValidationError);

@@ -28,7 +28,7 @@ export interface TestContext extends AdapterContext {
 
 export function context(provider: string, model: string, stream = false): TestContext {
   const warnings: string[] = [];
-  return { provider, model, stream, warnings, warn: (message) => warnings.push(message) };
+  return { provider, model, stream, webSearch: false, warnings, warn: (message) => warnings.push(message) };
 }
 
 /** A header lookup over a plain object (names matched case-insensitively). */

@@ -36,6 +36,7 @@ function azureBaseURL(settings: AzureSettings): string | undefined {
 export function azurePreset(settings: AzureSettings = {}): OpenAICompatiblePreset {
   return {
     ...PRESET_DEFAULTS,
+  webSearchOptions: true,
     name: 'azure',
     apiKeyEnv: ['AZURE_OPENAI_API_KEY'],
     authHeader: 'api-key',

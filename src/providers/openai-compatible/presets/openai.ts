@@ -8,6 +8,7 @@ export type OpenAISettings = OpenAICompatibleSettings;
 /** OpenAI: `max_completion_tokens` for every model (reasoning models reject `max_tokens`). */
 export const openaiPreset: OpenAICompatiblePreset = {
   ...PRESET_DEFAULTS,
+  webSearchOptions: true,
   name: 'openai',
   apiKeyEnv: ['OPENAI_API_KEY'],
   // As the official SDK: OPENAI_BASE_URL when set.
