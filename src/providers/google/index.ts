@@ -82,6 +82,7 @@ export function google(settings: GoogleSettings = {}): ProviderAdapter {
     parseResponse: (body, ctx, header) => parseGenerateContent(body, ctx, header),
     createStreamMapper: (ctx) => new GoogleStreamMapper(ctx),
     parseError: (status, bodyText, header, ctx) => parseHttpError(status, bodyText, header, ctx),
+    nativeWebSearch: true,
 
     hasCredentials(): boolean {
       return userAuth || (settings.apiKey ?? readFirstEnv(GOOGLE_API_KEY_ENV)) !== undefined;

@@ -127,6 +127,10 @@ export function buildBody(params: ChatCompletionCreateParams, ctx: AdapterContex
   if (params.tools !== undefined && params.tools.length > 0) {
     body.tools = [{ functionDeclarations: params.tools.map((tool, i) => functionDeclaration(tool, i, ctx)) }];
   }
+  if (ctx.webSearch) {
+    // `:online`: Google Search grounding, next to the caller's own functions.
+    body.tools = [...(Array.isArray(body.tools) ? body.tools : []), { googleSearch: {} }];
+  }
   if (params.tool_choice !== undefined) body.toolConfig = toolConfig(params.tool_choice);
   warnDropped(params, ctx);
   const config = generationConfig(params, ctx, traits);

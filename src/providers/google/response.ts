@@ -4,6 +4,7 @@ import type { AdapterContext } from '../adapter.js';
 import { isRecord, type JsonRecord, readNumber, readString } from '../shared/json.js';
 import { buildUsage } from '../shared/usage.js';
 import { parseInBandError } from './errors.js';
+import { mapGrounding } from './grounding.js';
 import { newCompletionId } from './ids.js';
 import { blockedPrompt, finishReason, mapLogprobs, readParts, unmappedWarner } from './parts.js';
 import { mapUsage } from './usage.js';
@@ -33,6 +34,8 @@ function mapCandidate(raw: unknown, position: number, ctx: AdapterContext, warn:
   if (parts.toolCalls.length > 0) message.tool_calls = parts.toolCalls;
   if (parts.reasoning !== undefined) message.reasoning_content = parts.reasoning;
   if (parts.signatures.length > 0) message.reasoning_details = parts.signatures;
+  const annotations = mapGrounding(raw.groundingMetadata, parts.text);
+  if (annotations !== undefined) message.annotations = annotations;
   return {
     index: readNumber(raw.index) ?? position,
     message,
