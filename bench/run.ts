@@ -97,7 +97,11 @@ async function loadClients(origin: string): Promise<Row[]> {
   const rows = [row('raw fetch', rawFetch(origin)), row('raw node:http', rawHttp(origin)), row('openai SDK', openaiSdk(origin))];
   try {
     const mm = await import('./clients/modelmux.js');
-    rows.push(row('modelmux', mm.create(origin)), row('modelmux (fetch transport)', mm.create(origin, true)));
+    rows.push(
+      row('modelmux', mm.create(origin)),
+      row('modelmux (fetch transport)', mm.create(origin, { fetchTransport: true })),
+      row('modelmux (2-deployment group)', mm.create(origin, { routed: true })),
+    );
   } catch (err) {
     rows.push(row('modelmux', undefined, `does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
   }

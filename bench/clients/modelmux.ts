@@ -9,22 +9,30 @@
 import { createGateway, openaiCompatible } from '../../dist/index.js';
 import { baseURL, type BenchClient, MESSAGES, MODEL } from './types.js';
 
-export function create(origin: string, fetchTransport = false): BenchClient {
+export function create(origin: string, options: { fetchTransport?: boolean; routed?: boolean } = {}): BenchClient {
+  const { fetchTransport = false, routed = false } = options;
   const mux = createGateway({
     providers: {
       mock: openaiCompatible({ name: 'mock', baseURL: baseURL(origin) }),
+      mirror: openaiCompatible({ name: 'mirror', baseURL: baseURL(origin) }),
       paced: openaiCompatible({ name: 'paced', baseURL: baseURL(origin, 'paced') }),
     },
+    // The routed row: a two-deployment group with the latency strategy and a fallback, breakers and statistics on.
+    models: {
+      routed: { deployments: [`mock/${MODEL}`, `mirror/${MODEL}`], strategy: 'latency' },
+    },
+    routing: { fallbacks: { routed: ['paced/' + MODEL] } },
+    hooks: { onRetry: () => {}, onFallback: () => {}, onWarning: () => {} },
     ...(fetchTransport ? { fetch: globalThis.fetch } : {}),
   });
   return {
     async nonStream() {
-      const res = await mux.chat.completions.create({ model: `mock/${MODEL}`, messages: MESSAGES });
+      const res = await mux.chat.completions.create({ model: routed ? 'routed' : `mock/${MODEL}`, messages: MESSAGES });
       return res.choices[0]?.message?.content ?? '';
     },
     async stream(mode) {
       const stream = await mux.chat.completions.create({
-        model: `${mode === 'paced' ? 'paced' : 'mock'}/${MODEL}`,
+        model: mode === 'paced' ? `paced/${MODEL}` : routed ? 'routed' : `mock/${MODEL}`,
         messages: MESSAGES,
         stream: true,
         stream_options: { include_usage: true },

@@ -49,8 +49,6 @@ interface BedrockMessage {
   results: number;
 }
 
-const CACHE_POINT: Block = { cachePoint: { type: 'default' } };
-
 function validation(ctx: AdapterContext, path: string, message: string): ValidationError {
   return new ValidationError([{ path, message }], { provider: ctx.provider, model: ctx.model });
 }
@@ -215,10 +213,9 @@ function assistantBlocks(message: AssistantMessageParam, index: number, ctx: Ada
 function toolResultBlocks(content: string | TextContentPart[], toolUseId: string, ctx: AdapterContext): Block[] {
   const parts = typeof content === 'string' ? [{ type: 'text', text: content } as TextContentPart] : content;
   const result = { toolResult: { toolUseId, content: parts.map((part) => ({ text: part.text })) } };
-  if (parts.some((part) => part.cache_control !== undefined)) {
-    return [result, cachePoint(parts.find((part) => part.cache_control !== undefined)!, ctx)];
-  }
-  return [result];
+  // Cache points cannot go inside a tool result: one after it stands for them.
+  const cached = parts.find((part) => part.cache_control !== undefined);
+  return cached === undefined ? [result] : [result, cachePoint(cached, ctx)];
 }
 
 export interface ConvertedMessages {

@@ -527,6 +527,17 @@ describe('bedrock authentication through the public API', () => {
     expect(sent[0]!.headers['x-amz-security-token']).toBeUndefined();
   });
 
+  it('the fetch transport sends the same signed request and decodes the same stream', async () => {
+    const sent = serve((n) => (n === 1 ? json('text.json') : eventStreamResponse(transcript('stream-text.events'), 11)));
+    const mux = gateway({ fetch: (input, init) => globalThis.fetch(input, init) });
+    await mux.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }] });
+    expect(sent[0]!.headers.authorization).toBe(expectedBedrockAuthorization(CONVERSE, sent[0]!.text, STAMP, REGION, CREDS));
+    const got = collect(await drain(await mux.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], stream: true })));
+    expect(sent[1]!.url).toBe(CONVERSE_STREAM);
+    expect(sent[1]!.headers.authorization).toBe(expectedBedrockAuthorization(CONVERSE_STREAM, sent[1]!.text, STAMP, REGION, CREDS));
+    expect(got.content).toBe("Bonjour ! Il fait beau à Lyon aujourd'hui.");
+  });
+
   it('keeps an inference-profile ARN intact: one encoded path segment, signed double-encoded', async () => {
     const arn = 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6';
     const sent = serve(() => json('text.json'));

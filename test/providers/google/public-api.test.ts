@@ -542,6 +542,26 @@ describe('google through the public API', () => {
     expect(error.message).toContain('GEMINI_API_KEY or GOOGLE_GENERATIVE_AI_API_KEY or GOOGLE_API_KEY');
   });
 
+  it(':online turns on Google Search grounding and maps its sources to url_citation annotations', async () => {
+    const sent = serve(() => json(fixture('grounding.json')));
+    const res = await gateway().chat.completions.create({ model: 'google/gemini-2.5-flash:online', messages: [{ role: 'user', content: 'Weather in Lyon and Paris today?' }] });
+    expect((sent[0] as Sent).url).toBe(GENERATE);
+    expect((sent[0] as Sent).body).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Lyon and Paris today?' }] }], tools: [{ googleSearch: {} }] });
+    const text = res.choices[0]?.message.content ?? '';
+    const lyon = 'https://vertexaisearch.cloud.google.com/grounding-api-redirect/AbF9wXGk2lyon';
+    const paris = 'https://vertexaisearch.cloud.google.com/grounding-api-redirect/AbF9wXGk7paris';
+    expect(res.choices[0]?.message.annotations).toEqual([
+      { type: 'url_citation', url_citation: { start_index: 0, end_index: 29, title: 'meteofrance.com', url: lyon } },
+      { type: 'url_citation', url_citation: { start_index: 30, end_index: 46, title: 'weather.com', url: paris } },
+      { type: 'url_citation', url_citation: { start_index: 30, end_index: 46, title: 'meteofrance.com', url: lyon } },
+    ]);
+    // Offsets are characters of the text ("°" is two bytes in Gemini's byte offsets).
+    expect(text.slice(0, 29)).toBe('Lyon is 14°C and sunny today.');
+    expect(text.slice(30, 46)).toBe('Paris is cloudy.');
+    // The search results Gemini read are input: toolUsePromptTokenCount is in prompt_tokens.
+    expect(tokens(res.usage)).toEqual({ prompt_tokens: 310, completion_tokens: 51, total_tokens: 361, completion_tokens_details: { reasoning_tokens: 37 } });
+  });
+
   it('serves a bare gemini-* model id', async () => {
     const sent = serve(() => json(fixture('text.json')));
     const res = await gateway().chat.completions.create({ ...TEXT_REQUEST, model: 'gemini-2.5-flash' });

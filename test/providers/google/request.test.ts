@@ -315,6 +315,15 @@ describe('tools', () => {
   });
 });
 
+describe('web search (:online)', () => {
+  it('adds the googleSearch tool after the caller\'s functions when ctx.webSearch is set', () => {
+    expect(adapter.nativeWebSearch).toBe(true);
+    const { body: sent } = build(adapter, { tools: [{ type: 'function', function: { name: 'ping' } }] }, { ...context('google', 'gemini-2.5-flash'), webSearch: true });
+    expect(sent.tools).toEqual([{ functionDeclarations: [{ name: 'ping' }] }, { googleSearch: {} }]);
+    expect(body({}).body.tools).toBeUndefined();
+  });
+});
+
 describe('generationConfig', () => {
   it('maps sampling fields', () => {
     const { body: sent, ctx } = body({
