@@ -166,3 +166,136 @@ export class AbortError extends ModelmuxError {
     super('aborted', message, { ...details, retryable: false });
   }
 }
+
+/** The budget period a USD limit counts over (calendar, UTC). */
+export type BudgetPeriodName = 'day' | 'week' | 'month' | 'total';
+
+/** Why a budget refused a request: the limit would be passed, or the request has no known price. */
+export type BudgetExceededReason = 'limit' | 'unpriced';
+
+/**
+ * A USD budget would be passed by this request (or the request has no known price while a USD
+ * limit applies). Thrown before anything is sent. `scope` is the scope of the limit that tripped
+ * (`{ team: 'product' }`, `{ user: 'u_42' }` for a `{ user: '*' }` limit, `{}` for a global one).
+ * Amounts are USD; `requested` is the request's worst-case estimate (`null` when unpriced).
+ */
+export class BudgetExceededError extends ModelmuxError {
+  readonly reason: BudgetExceededReason;
+  readonly limitId: string;
+  readonly scope: Record<string, string>;
+  readonly limit: number;
+  readonly spent: number;
+  readonly reserved: number;
+  readonly requested: number | null;
+  readonly period: BudgetPeriodName;
+  /** When the period ends (epoch ms); `null` for `total`. */
+  readonly periodEnd: number | null;
+  constructor(
+    message: string,
+    details: ErrorDetails & {
+      reason?: BudgetExceededReason;
+      limitId: string;
+      scope: Record<string, string>;
+      limit: number;
+      spent: number;
+      reserved: number;
+      requested: number | null;
+      period: BudgetPeriodName;
+      periodEnd?: number | null;
+    },
+  ) {
+    super('budget_exceeded', message, { ...details, retryable: false });
+    this.reason = details.reason ?? 'limit';
+    this.limitId = details.limitId;
+    this.scope = { ...details.scope };
+    this.limit = details.limit;
+    this.spent = details.spent;
+    this.reserved = details.reserved;
+    this.requested = details.requested;
+    this.period = details.period;
+    this.periodEnd = details.periodEnd ?? null;
+  }
+  protected override extraJSON(): Record<string, unknown> {
+    return {
+      reason: this.reason,
+      limitId: this.limitId,
+      scope: this.scope,
+      limit: this.limit,
+      spent: this.spent,
+      reserved: this.reserved,
+      requested: this.requested,
+      period: this.period,
+      periodEnd: this.periodEnd,
+    };
+  }
+}
+
+/**
+ * A budget limit matching the request's scope restricts `models`, and the requested deployment
+ * is not in the list. Code `budget_exceeded` (a budget policy refused the request), but a class of
+ * its own: waiting or topping up does not help; another model might.
+ */
+export class ModelNotAllowedError extends ModelmuxError {
+  readonly reason = 'model_not_allowed' as const;
+  readonly limitId: string;
+  readonly scope: Record<string, string>;
+  readonly deploymentId: string;
+  readonly allowed: string[];
+  constructor(message: string, details: ErrorDetails & { limitId: string; scope: Record<string, string>; deploymentId: string; allowed: string[] }) {
+    super('budget_exceeded', message, { ...details, retryable: false });
+    this.limitId = details.limitId;
+    this.scope = { ...details.scope };
+    this.deploymentId = details.deploymentId;
+    this.allowed = [...details.allowed];
+  }
+  protected override extraJSON(): Record<string, unknown> {
+    return { reason: this.reason, limitId: this.limitId, scope: this.scope, deploymentId: this.deploymentId, allowed: this.allowed };
+  }
+}
+
+/** The shared budget store (Redis) did not answer: the request is refused (fail closed) unless the store fails open. */
+export class BudgetStoreUnavailableError extends ModelmuxError {
+  readonly store: string;
+  constructor(message: string, details: ErrorDetails & { store?: string } = {}) {
+    super('budget_store_unavailable', message, { ...details, retryable: false });
+    this.store = details.store ?? 'unknown';
+  }
+  protected override extraJSON(): Record<string, unknown> {
+    return { store: this.store };
+  }
+}
+
+/** Which local limit refused a request. */
+export type LocalLimitKind = 'rpm' | 'tpm' | 'maxParallel';
+
+/**
+ * A local rate limit (`rpm`, `tpm` or `maxParallel` of a budget scope or a deployment) refused the
+ * request before anything was sent. `retryAfterMs` is when it could pass (absent for `maxParallel`,
+ * which frees when a call in flight ends, and for a request larger than the `tpm` limit itself).
+ */
+export class LocalRateLimitError extends ModelmuxError {
+  readonly retryAfterMs: number | undefined;
+  readonly limit: LocalLimitKind;
+  readonly limitValue: number;
+  readonly limitId: string;
+  readonly scope: Record<string, string>;
+  readonly deploymentId: string | undefined;
+  constructor(
+    message: string,
+    details: ErrorDetails & { limit: LocalLimitKind; limitValue: number; limitId: string; scope: Record<string, string>; deploymentId?: string },
+  ) {
+    super('local_rate_limit', message, { ...details, retryable: false });
+    this.retryAfterMs = details.retryAfterMs;
+    this.limit = details.limit;
+    this.limitValue = details.limitValue;
+    this.limitId = details.limitId;
+    this.scope = { ...details.scope };
+    this.deploymentId = details.deploymentId;
+  }
+  protected override extraJSON(): Record<string, unknown> {
+    const json: Record<string, unknown> = { limit: this.limit, limitValue: this.limitValue, limitId: this.limitId, scope: this.scope };
+    if (this.retryAfterMs !== undefined) json.retryAfterMs = this.retryAfterMs;
+    if (this.deploymentId !== undefined) json.deploymentId = this.deploymentId;
+    return json;
+  }
+}

@@ -180,6 +180,11 @@ export class Executor<T> {
     const done = new Set<string>();
     /** Deployments that failed since the last wait: the next pick avoids them while another is healthy. */
     let failedThisRound = new Set<string>();
+    /**
+     * Deployments this executor chose to retry after its own wait: they are admitted even if their
+     * breaker opened on that very failure (a 429 opens it), or a single deployment could never be retried.
+     */
+    let retrying: ReadonlySet<string> = new Set<string>();
     let lastGroupError: ModelmuxError | undefined;
     for (;;) {
       if (scope.signal.aborted) throw scope.signal.reason;
@@ -188,7 +193,8 @@ export class Executor<T> {
       }
       const live = group.deployments.filter((d) => !done.has(d.id));
       if (live.length === 0) return new GroupExhausted(lastGroupError, 'fallbacks');
-      const pick = this.pick(live, failedThisRound);
+      const pick = this.pick(live, failedThisRound, retrying);
+      retrying = new Set();
       if (pick === undefined) {
         // Every live candidate is cooling down, or failed this round.
         const wait = this.waitForRecovery(live, failedThisRound, retries, lastGroupError, hasNextGroup);
@@ -198,6 +204,7 @@ export class Executor<T> {
           options.onRetry?.({ provider: failed.provider, model: failed.model, attempt: retries.get(failed.id) ?? 1, delayMs: wait, error: lastGroupError });
         }
         if (wait > 0) await sleep(wait, scope.signal);
+        retrying = failedThisRound;
         failedThisRound = new Set();
         continue;
       }
@@ -238,9 +245,10 @@ export class Executor<T> {
   }
 
   /** The first candidate, in strategy order, that did not fail this round and whose breaker admits it. */
-  private pick(live: readonly RoutedDeployment[], failedThisRound: ReadonlySet<string>): RoutedDeployment | undefined {
+  private pick(live: readonly RoutedDeployment[], failedThisRound: ReadonlySet<string>, retrying: ReadonlySet<string>): RoutedDeployment | undefined {
     for (const deployment of live) {
       if (failedThisRound.has(deployment.id)) continue;
+      if (retrying.has(deployment.id)) return deployment;
       const admitted = this.options.health.admit(deployment.id);
       if (admitted !== false) return deployment;
       if (!this.skipped.some((s) => s.provider === deployment.provider && s.model === deployment.model)) {

@@ -378,3 +378,14 @@ describe('variants', () => {
     expect(models()).toEqual(['meta-llama/llama-3.3-70b-instruct:free', 'llama3:8b']);
   });
 });
+
+describe('a single deployment', () => {
+  it('a 429 without retry-after is retried with backoff even though it opened the breaker', async () => {
+    script({ only: [(res) => sendJson(res, 429, rateLimited)] });
+    const retries: number[] = [];
+    const result = await gateway({ hooks: { onRetry: (e) => retries.push(e.delayMs) } }).chat.completions.create({ model: 'a/only', messages });
+    expect(result.choices[0]?.message.content).toBe('answered by only');
+    expect(models()).toEqual(['only', 'only']);
+    expect(retries).toHaveLength(1);
+  });
+});

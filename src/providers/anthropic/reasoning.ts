@@ -1,33 +1,10 @@
 import type { ReasoningDetail, ReasoningEffort } from '../../request/types.js';
 import type { JsonRecord } from '../shared/json.js';
-import { usesAdaptiveThinking } from './models.js';
+import { ADAPTIVE_EFFORTS, MIN_THINKING_BUDGET as MIN_BUDGET, THINKING_BUDGETS, usesAdaptiveThinking } from '../shared/claude-models.js';
 
 /** The `format` of the `reasoning_details` this adapter produces, as OpenRouter names Claude's. */
 export const CLAUDE_REASONING_FORMAT = 'anthropic-claude-v1';
 
-/**
- * `reasoning_effort` → `thinking.budget_tokens` for models with budgeted thinking (before 4.6).
- * modelmux's convention, not Anthropic's (1024 is Anthropic's minimum budget).
- */
-export const THINKING_BUDGETS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = {
-  minimal: 1024,
-  low: 2048,
-  medium: 8192,
-  high: 24_576,
-  xhigh: 32_768,
-};
-
-/** `reasoning_effort` → `output_config.effort` for adaptive-thinking models (4.6+). */
-export const ADAPTIVE_EFFORTS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, string>> = {
-  minimal: 'low',
-  low: 'low',
-  medium: 'medium',
-  high: 'high',
-  xhigh: 'max',
-};
-
-/** The smallest budget Anthropic accepts. */
-const MIN_BUDGET = 1024;
 
 export interface ThinkingPlan {
   thinking: JsonRecord;

@@ -3,7 +3,7 @@ import type { ChatCompletionCreateParams, FunctionTool, ToolChoice } from '../..
 import type { AdapterContext } from '../adapter.js';
 import type { JsonRecord } from '../shared/json.js';
 import { convertConversation } from './messages.js';
-import { defaultMaxTokens } from './models.js';
+import { defaultMaxTokens } from '../shared/claude-models.js';
 import { planThinking } from './reasoning.js';
 
 /** A cache breakpoint requested through `providerOptions`: `true` (5 minutes) or a TTL. */

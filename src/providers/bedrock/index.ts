@@ -183,4 +183,4 @@ export function bedrock(settings: BedrockSettings = {}): ProviderAdapter {
 }
 
 /** Bedrock for `createGateway()` without `providers`: configured when AWS keys and a region are in the environment. */
-export const bedrockEnvPreset: EnvPreset = { key: 'bedrock', envNames: [KEY_ID_ENV], create: () => bedrock() };
+export const bedrockEnvPreset: EnvPreset = { key: 'bedrock', envNames: [KEY_ID_ENV, BEARER_ENV], create: () => bedrock() };

@@ -31,6 +31,7 @@ import type {
   UserContentPart,
 } from '../../request/types.js';
 import type { AdapterContext } from '../adapter.js';
+import { ADAPTIVE_EFFORTS, defaultMaxTokens, MIN_THINKING_BUDGET, THINKING_BUDGETS, usesAdaptiveThinking } from '../shared/claude-models.js';
 import { isRecord, type JsonRecord } from '../shared/json.js';
 
 /** What the response mapping must know about the request it answers. */
@@ -288,46 +289,9 @@ export function modelFamily(model: string): ModelFamily {
 /** The `format` of Claude's reasoning details, as OpenRouter (and the anthropic adapter) name it. */
 export const CLAUDE_REASONING_FORMAT = 'anthropic-claude-v1';
 
-/**
- * Claude's version from a Bedrock id (`us.anthropic.claude-haiku-4-5-20251001-v1:0`,
- * `anthropic.claude-3-7-sonnet-20250219-v1:0`, an inference-profile ARN); `undefined` if not Claude.
- */
-export function claudeVersion(model: string): { family: string; major: number; minor: number } | undefined {
-  const id = model.toLowerCase();
-  const familyFirst = /claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?=$|[-@.:])/.exec(id);
-  if (familyFirst !== null) return { family: familyFirst[1]!, major: Number(familyFirst[2]), minor: Number(familyFirst[3] ?? 0) };
-  const versionFirst = /claude-(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku)(?=$|[-@.:])/.exec(id);
-  if (versionFirst !== null) return { family: versionFirst[3]!, major: Number(versionFirst[1]), minor: Number(versionFirst[2] ?? 0) };
-  return undefined;
-}
-
-/** Budgets per effort for budgeted thinking: the anthropic adapter's (1024 is Anthropic's minimum). */
-export const THINKING_BUDGETS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = {
-  minimal: 1024,
-  low: 2048,
-  medium: 8192,
-  high: 24_576,
-  xhigh: 32_768,
-};
-/** `output_config.effort` per effort for adaptive thinking (Claude 4.6+). */
-const ADAPTIVE_EFFORTS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, string>> = {
-  minimal: 'low',
-  low: 'low',
-  medium: 'medium',
-  high: 'high',
-  xhigh: 'max',
-};
-const MIN_BUDGET = 1024;
 /** Output room kept beside the thinking budget when the request sets no token limit. */
 const ANSWER_ROOM = 4096;
 
-/** A Claude model's output limit (the anthropic adapter's table); 4096 when unknown. */
-function claudeMaxTokens(version: { family: string; major: number; minor: number } | undefined): number {
-  if (version === undefined) return 4096;
-  if (version.major === 3) return version.minor === 7 && version.family === 'sonnet' ? 64_000 : version.minor === 5 ? 8192 : 4096;
-  if (version.major === 4 && version.minor < 5 && version.family === 'opus') return 32_000;
-  return version.major >= 4 ? 64_000 : 4096;
-}
 
 function toolSpec(tool: FunctionTool, ctx: AdapterContext): Block {
   const spec: JsonRecord = { name: tool.function.name };
@@ -423,8 +387,7 @@ function applyReasoning(params: ChatCompletionCreateParams, inference: Inference
     if (params.temperature != null && params.temperature !== 1) {
       throw validation(ctx, 'temperature', 'Claude does not allow temperature (other than 1) with thinking (reasoning_effort)');
     }
-    const version = claudeVersion(ctx.model);
-    if (version !== undefined && (version.major > 4 || (version.major === 4 && version.minor >= 6))) {
+    if (usesAdaptiveThinking(ctx.model)) {
       extra.thinking = { type: 'adaptive' };
       extra.output_config = { effort: ADAPTIVE_EFFORTS[effort] };
       return true;
@@ -434,8 +397,8 @@ function applyReasoning(params: ChatCompletionCreateParams, inference: Inference
     if (limit !== undefined) {
       if (limit <= budget) inference.maxTokens = budget + limit;
     } else {
-      const max = claudeMaxTokens(version);
-      if (budget > max - ANSWER_ROOM) budget = Math.max(MIN_BUDGET, max - ANSWER_ROOM);
+      const max = defaultMaxTokens(ctx.model);
+      if (budget > max - ANSWER_ROOM) budget = Math.max(MIN_THINKING_BUDGET, max - ANSWER_ROOM);
       inference.maxTokens = budget + ANSWER_ROOM;
     }
     extra.thinking = { type: 'enabled', budget_tokens: budget };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors/classes.js';
 import { anthropic } from '../../../src/providers/anthropic/index.js';
 import { anthropicToolId } from '../../../src/providers/anthropic/messages.js';
-import { defaultMaxTokens } from '../../../src/providers/anthropic/models.js';
+import { defaultMaxTokens } from '../../../src/providers/shared/claude-models.js';
 import type { ChatCompletionCreateParams, ChatMessage } from '../../../src/request/types.js';
 import { API_KEY, context, type TestContext } from './helpers.js';
 

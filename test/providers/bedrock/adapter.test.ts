@@ -63,7 +63,7 @@ describe('bedrock()', () => {
 
   it('bedrockEnvPreset', () => {
     expect(bedrockEnvPreset.key).toBe('bedrock');
-    expect(bedrockEnvPreset.envNames).toEqual(['AWS_ACCESS_KEY_ID']);
+    expect(bedrockEnvPreset.envNames).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_BEARER_TOKEN_BEDROCK']);
     expect(bedrockEnvPreset.create().name).toBe('bedrock');
   });
 

@@ -1,7 +1,8 @@
 /** The unified request → Converse body, rule by rule. */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors/index.js';
-import { buildConverseRequest, claudeVersion, modelFamily } from '../../../src/providers/bedrock/request.js';
+import { buildConverseRequest, modelFamily } from '../../../src/providers/bedrock/request.js';
+import { parseClaudeModel as claudeVersion } from '../../../src/providers/shared/claude-models.js';
 import type { ChatCompletionCreateParams, ChatMessage, FunctionTool } from '../../../src/request/types.js';
 import { context, type TestContext } from './helpers.js';
 

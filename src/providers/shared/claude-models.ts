@@ -1,7 +1,10 @@
+import type { ReasoningEffort } from '../../request/types.js';
+
 /**
- * What the adapter needs to know about a Claude model, from its id alone (the price catalog, a
- * later issue, will supply real limits). Model ids come in two namings: `claude-3-5-haiku-…`
- * (version first) and `claude-haiku-4-5-…` (family first); a trailing `-YYYYMMDD` is a snapshot date.
+ * What an adapter needs to know about a Claude model from its id alone, shared by the Anthropic
+ * and Bedrock adapters. Ids come in two namings: `claude-3-5-haiku-…` (version first) and
+ * `claude-haiku-4-5-…` (family first), possibly behind a vendor or inference-profile prefix
+ * (`anthropic.`, `us.anthropic.`); a trailing `-YYYYMMDD` is a snapshot date.
  */
 
 export interface ClaudeModel {
@@ -13,11 +16,11 @@ export interface ClaudeModel {
 /** Parses a Claude model id; `undefined` for ids of another shape. */
 export function parseClaudeModel(model: string): ClaudeModel | undefined {
   const id = model.toLowerCase();
-  const familyFirst = /^claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?=$|[-@.:])/.exec(id);
+  const familyFirst = /(?:^|[./])claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?=$|[-@.:])/.exec(id);
   if (familyFirst !== null) {
     return { family: familyFirst[1] as ClaudeModel['family'], major: Number(familyFirst[2]), minor: Number(familyFirst[3] ?? 0) };
   }
-  const versionFirst = /^claude-(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku)(?=$|[-@.:])/.exec(id);
+  const versionFirst = /(?:^|[./])claude-(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku)(?=$|[-@.:])/.exec(id);
   if (versionFirst !== null) {
     return { family: versionFirst[3] as ClaudeModel['family'], major: Number(versionFirst[1]), minor: Number(versionFirst[2] ?? 0) };
   }
@@ -68,3 +71,27 @@ export function usesAdaptiveThinking(modelId: string): boolean {
   const model = parseClaudeModel(modelId);
   return model !== undefined && atLeast(model, 4, 6);
 }
+
+/**
+ * `reasoning_effort` → `thinking.budget_tokens` for models with budgeted thinking (before 4.6).
+ * modelmux's convention, not Anthropic's (1024 is Anthropic's minimum budget).
+ */
+export const THINKING_BUDGETS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = {
+  minimal: 1024,
+  low: 2048,
+  medium: 8192,
+  high: 24_576,
+  xhigh: 32_768,
+};
+
+/** `reasoning_effort` → `output_config.effort` for adaptive-thinking models (4.6+). */
+export const ADAPTIVE_EFFORTS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, string>> = {
+  minimal: 'low',
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  xhigh: 'max',
+};
+
+/** The smallest thinking budget Anthropic accepts. */
+export const MIN_THINKING_BUDGET = 1024;
