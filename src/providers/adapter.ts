@@ -2,7 +2,11 @@ import type { ProviderError } from '../errors/classes.js';
 import type { HttpRequest } from '../http/transport.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from '../request/types.js';
 
-/** What an adapter knows about the call it is translating. */
+/**
+ * What an adapter knows about the call it is translating. The core passes the SAME object to
+ * `buildRequest` and then to `parseResponse`/`createStreamMapper`/`parseError` of that attempt,
+ * so an adapter may key per-attempt state on it (a WeakMap), and a new one for every attempt.
+ */
 export interface AdapterContext {
   /** The configured provider key (`openai`, `llama`, …). */
   provider: string;
