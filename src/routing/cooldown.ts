@@ -189,6 +189,20 @@ export class CircuitBreaker {
   }
 
   /**
+   * The executor's own retry of a deployment whose breaker this very request opened (a 429 with
+   * no retry-after opens it for `rateLimitMs`, longer than a backoff): that retry IS the probe.
+   * Closed stays closed; otherwise the breaker goes half-open with this attempt as its probe, so
+   * its outcome closes or reopens it, and concurrent callers keep skipping it meanwhile.
+   */
+  acquireForRetry(now: number = this.options.now()): 'closed' | 'probe' {
+    this.decay(now);
+    if (this.current === 'closed') return 'closed';
+    if (this.current === 'open') this.transition('half-open', 'deadline_passed');
+    this.probeStartedAt = now;
+    return 'probe';
+  }
+
+  /**
    * A success. Closed: resets the consecutive count. Half-open (the probe): closes, clears the
    * counters; k is kept and decays after `healthyDecayMs` closed, so a deployment that flaps
    * (probe passes, trips again at once) gets escalating ejections. Open: ignored — a straggler

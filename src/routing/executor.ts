@@ -224,8 +224,9 @@ export class Executor<T> {
       const hinted = retryAfterOf(error);
       if (hinted !== undefined && hinted > policy.maxRetryAfterMs) {
         // Not worth sleeping on: this deployment is out until then.
-        const until = Date.now() + hinted;
-        health.hold(pick.id, until);
+        health.hold(pick.id, Date.now() + hinted);
+        // The breaker caps a hint (5 minutes by default): report the deadline it actually holds.
+        const until = health.openUntil(pick.id) ?? Date.now() + hinted;
         options.onCooldown?.({ provider: pick.provider, model: pick.model, untilMs: until, error });
         done.add(pick.id);
         continue;
@@ -248,7 +249,10 @@ export class Executor<T> {
   private pick(live: readonly RoutedDeployment[], failedThisRound: ReadonlySet<string>, retrying: ReadonlySet<string>): RoutedDeployment | undefined {
     for (const deployment of live) {
       if (failedThisRound.has(deployment.id)) continue;
-      if (retrying.has(deployment.id)) return deployment;
+      if (retrying.has(deployment.id)) {
+        this.options.health.admitRetry(deployment.id);
+        return deployment;
+      }
       const admitted = this.options.health.admit(deployment.id);
       if (admitted !== false) return deployment;
       if (!this.skipped.some((s) => s.provider === deployment.provider && s.model === deployment.model)) {

@@ -4,6 +4,8 @@ import type { ModelmuxError } from '../errors/base.js';
 export interface Health {
   /** Whether an attempt may start now: `'closed'`, a half-open `'probe'`, or `false` (cooling down). */
   admit(id: string): 'closed' | 'probe' | false;
+  /** The executor's own scheduled retry: admitted as the breaker's probe even before its deadline. */
+  admitRetry(id: string): void;
   /** When a cooling deployment may be tried again (ms epoch), or `undefined` when it is not cooling. */
   openUntil(id: string): number | undefined;
   /** An attempt starts; the returned function ends it (idempotent). */

@@ -71,6 +71,7 @@ export class Router {
     const { breakers, stats } = this;
     this.health = {
       admit: (id) => breakers.get(id).tryAcquire(Date.now()),
+      admitRetry: (id) => void breakers.get(id).acquireForRetry(Date.now()),
       openUntil: (id) => breakers.get(id).openDeadline(Date.now()),
       begin: (id) => stats.get(id).begin(),
       success: (id, sample) => {
