@@ -307,3 +307,20 @@ describe('registry and telemetry', () => {
     expect(JSON.parse(JSON.stringify(snapshot))['groq/llama'].openUntil).toBeUndefined();
   });
 });
+
+describe('the executor’s own retry', () => {
+  it('is the probe of a breaker its request just opened: success closes it, failure reopens it', () => {
+    const breaker = steady();
+    breaker.onFailure(new RateLimitError('429'), 0); // open for 5 s
+    expect(breaker.tryAcquire(500)).toBe(false);
+    expect(breaker.acquireForRetry(500)).toBe('probe');
+    expect(breaker.tryAcquire(600)).toBe(false); // the retry holds the probe slot
+    breaker.onSuccess(700);
+    expect(breaker.state(700)).toBe('closed');
+
+    breaker.onFailure(new RateLimitError('429'), 1000);
+    breaker.acquireForRetry(1500);
+    breaker.onFailure(new RateLimitError('429'), 1600);
+    expect(breaker.state(1700)).toBe('open');
+  });
+});
