@@ -22,6 +22,11 @@ import { CallScope } from './routing/call-scope.js';
 import { ChatStream } from './routing/chat-stream.js';
 import { Executor, type ExecutorEvents, type ExecutorOptions } from './routing/executor.js';
 import { withSearchContext } from './routing/web-search.js';
+import { AttemptSpend } from './routing/spend.js';
+import { BudgetTracker } from './budget/tracker.js';
+import type { BudgetLimit, BudgetScope, BudgetStatus, Reservation } from './budget/types.js';
+import { ModelmuxError } from './errors/base.js';
+import { InvalidResponseError } from './errors/classes.js';
 import type { RoutedDeployment } from './routing/plan.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './routing/retry.js';
 import { type DeploymentHealth, Router, type StrategyOption } from './routing/router.js';
@@ -37,6 +42,18 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Orders the candidates of this request (overrides the group's and the gateway's strategy). */
   strategy?: StrategyOption;
+  /** Who the request is for, matched against budget limits: `{ user: 'u_42', team: 'product' }`. */
+  scope?: BudgetScope;
+}
+
+/** Budget queries and run-time changes (`mux.budget`). */
+export interface GatewayBudget {
+  /** Spent, reserved, limit and period end (USD) of every USD limit matching `scope`. */
+  get(scope: BudgetScope): Promise<BudgetStatus[]>;
+  setLimits(limits: BudgetLimit[]): void;
+  addLimit(limit: BudgetLimit): void;
+  removeLimit(id: string): boolean;
+  listLimits(): BudgetLimit[];
 }
 
 export interface ChatCompletions {
@@ -51,6 +68,8 @@ export interface Gateway {
   readonly providers: readonly string[];
   /** Per-deployment health: in-flight requests, latency, failures and breaker state. */
   stats(): Record<string, DeploymentHealth>;
+  /** Budget queries and changes; `undefined` when no `budget` is configured. */
+  readonly budget: GatewayBudget | undefined;
   /** Closes pooled connections. The gateway can still be used; new connections are opened on demand. */
   close(): void;
 }
@@ -95,6 +114,10 @@ function safeHook<E>(hooks: GatewayHooks | undefined, name: keyof GatewayHooks, 
   }
 }
 
+function toModelmuxError(error: unknown): ModelmuxError {
+  return ModelmuxError.isInstance(error) ? error : new InvalidResponseError(error instanceof Error ? error.message : String(error), { cause: error });
+}
+
 /** Builds `createGateway` around the runtime's default transport (node:http on Node, fetch elsewhere). */
 export function defineCreateGateway(defaultTransport: () => Transport): (config?: GatewayConfig) => Gateway {
   return function createGateway(config: GatewayConfig = {}): Gateway {
@@ -112,11 +135,28 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       webSearch: routing.webSearch,
       estimateInputTokens,
     });
+    const hooks = config.hooks;
     const directory = createModelDirectory(parsed.pricing);
+    const tracker =
+      parsed.budget === undefined
+        ? undefined
+        : new BudgetTracker(parsed.budget, {
+            onSpend: (event) => safeHook(hooks, 'onSpend', event),
+            onBudgetThreshold: (event) => safeHook(hooks, 'onBudgetThreshold', event),
+            onBudgetExceeded: (event) => safeHook(hooks, 'onBudgetExceeded', event),
+            onWarning: (event) => {
+              const slash = event.deploymentId?.indexOf('/') ?? -1;
+              safeHook(hooks, 'onWarning', {
+                message: event.message,
+                code: event.code,
+                ...(event.deploymentId === undefined || slash < 0 ? {} : { provider: event.deploymentId.slice(0, slash) }),
+                ...(event.model === undefined ? {} : { model: event.model }),
+              });
+            },
+          });
     const policy: RetryPolicy = { ...DEFAULT_RETRY, ...parsed.retry };
     const limits: BufferLimits = { ...DEFAULT_LIMITS, ...parsed.limits };
     const gatewayHeaders = parsed.headers === undefined ? undefined : normalizeHeaders(parsed.headers);
-    const hooks = config.hooks;
     const executorEvents: ExecutorEvents = {
       onRetry: (event) => safeHook(hooks, 'onRetry', event),
       onFallback: (event) => safeHook(hooks, 'onFallback', event),
@@ -179,6 +219,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         },
       });
       const scope = new CallScope(opts.signal, opts.timeoutMs ?? parsed.timeoutMs ?? DEFAULT_TIMEOUTS.timeoutMs);
+      const spend = tracker === undefined ? undefined : new AttemptSpend(tracker, request, opts.scope ?? {}, scope, estimateInputTokens(request), costOptions);
       const executorOptions: ExecutorOptions = {
         ...executorEvents,
         policy,
@@ -192,7 +233,20 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         try {
           return await new Executor<ChatCompletion>(
             plan,
-            async (deployment) => completeOnce(deployment, await paramsFor(deployment), contextFor(deployment), settingsFor(deployment), scope.signal),
+            async (deployment) => {
+              const body = await paramsFor(deployment);
+              if (spend === undefined) return completeOnce(deployment, body, contextFor(deployment), settingsFor(deployment), scope.signal);
+              const reservation = await spend.reserve(deployment);
+              let completion: ChatCompletion;
+              try {
+                completion = await completeOnce(deployment, body, contextFor(deployment), settingsFor(deployment), scope.signal);
+              } catch (error) {
+                void spend.fail(reservation, toModelmuxError(error));
+                throw error;
+              }
+              await spend.settle(reservation, completion.usage, deployment);
+              return completion;
+            },
             executorOptions,
             (completion) => ({ completionTokens: completion.usage.completion_tokens, stream: false }),
           ).execute();
@@ -200,14 +254,20 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
           scope.dispose();
         }
       }
-      let opened: { deployment: RoutedDeployment; stream: OpenedStream };
+      let opened: { deployment: RoutedDeployment; reservation: Reservation | undefined; stream: OpenedStream };
       try {
-        opened = await new Executor<{ deployment: RoutedDeployment; stream: OpenedStream }>(
+        opened = await new Executor<{ deployment: RoutedDeployment; reservation: Reservation | undefined; stream: OpenedStream }>(
           plan,
-          async (deployment) => ({
-            deployment,
-            stream: await openStream(deployment, await paramsFor(deployment), contextFor(deployment), settingsFor(deployment), scope.link()),
-          }),
+          async (deployment) => {
+            const body = await paramsFor(deployment);
+            const reservation = spend === undefined ? undefined : await spend.reserve(deployment);
+            try {
+              return { deployment, reservation, stream: await openStream(deployment, body, contextFor(deployment), settingsFor(deployment), scope.link()) };
+            } catch (error) {
+              if (reservation !== undefined) void spend!.fail(reservation, toModelmuxError(error));
+              throw error;
+            }
+          },
           executorOptions,
           () => ({ stream: true }),
         ).execute();
@@ -217,18 +277,38 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       }
       scope.clearDeadline();
       const served = opened.deployment;
-      return new ChatStream(opened.stream.reader, opened.stream.buffered, scope, served.provider, served.model, (sample) =>
-        router.health.streamEnd(served.id, sample),
-      );
+      const reservation = opened.reservation;
+      return new ChatStream(opened.stream.reader, opened.stream.buffered, scope, served.provider, served.model, {
+        onComplete: (sample, usage) => {
+          router.health.streamEnd(served.id, sample);
+          if (reservation !== undefined && spend !== undefined) {
+            if (usage === undefined) void reservation.settleAtEstimate();
+            else void spend.settle(reservation, usage, served);
+          }
+        },
+        // A stream that broke or was abandoned after reaching the provider may have been billed.
+        onEnd: () => void reservation?.settleAtEstimate(),
+      });
     }
 
     return {
       chat: { completions: { create } as ChatCompletions },
       providers: [...providerMap.keys()],
       stats: () => router.snapshot(),
+      budget:
+        tracker === undefined
+          ? undefined
+          : {
+              get: (scope) => tracker.get(scope),
+              setLimits: (limits) => tracker.setLimits(limits),
+              addLimit: (limit) => tracker.addLimit(limit),
+              removeLimit: (id) => tracker.removeLimit(id),
+              listLimits: () => tracker.listLimits(),
+            },
       close() {
         for (const transport of transports.values()) transport.close();
         transports.clear();
+        tracker?.close();
       },
     };
   };

@@ -7,12 +7,16 @@ import type { ModelGroupConfig, StrategyOption } from '../routing/router.js';
 import { STRATEGY_NAMES } from '../routing/strategies/index.js';
 import type { PriceOverride } from '../routing/directory.js';
 import type { WebSearch } from '../routing/variants.js';
+import type { BudgetConfig, BudgetExceededEvent, BudgetThresholdEvent, SpendEvent } from '../budget/types.js';
 
-/** A setting a provider did not support and dropped, reported through `hooks.onWarning`. */
+/** Something worth knowing that did not fail the request: a dropped setting, an unknown price, a budget store retry. */
 export interface WarningEvent {
-  provider: string;
-  model: string;
+  /** The configured provider key, when the warning is about one. */
+  provider?: string;
+  model?: string;
   message: string;
+  /** A budget warning's code (`unpriced_allowed`, `store_retry`, …). */
+  code?: string;
 }
 
 /** A retry about to happen on the same deployment. */
@@ -44,6 +48,9 @@ export interface CooldownHookEvent {
 
 export interface GatewayHooks {
   onWarning?(event: WarningEvent): void;
+  onSpend?(event: SpendEvent): void;
+  onBudgetThreshold?(event: BudgetThresholdEvent): void;
+  onBudgetExceeded?(event: BudgetExceededEvent): void;
   onRetry?(event: RetryHookEvent): void;
   onFallback?(event: FallbackHookEvent): void;
   onCooldown?(event: CooldownHookEvent): void;
@@ -75,6 +82,8 @@ export interface GatewayConfig {
   /** Aliases and groups: a name → a model id, a list of equivalent deployments, or a group with its strategy. */
   models?: Record<string, string | string[] | ModelGroupConfig>;
   routing?: RoutingConfig;
+  /** Spend limits, rate limits and allowed models per scope, reserved before each attempt and settled after. */
+  budget?: BudgetConfig;
   /** USD per 1M tokens, keyed `provider/model`: overrides the catalog or adds models to it. */
   pricing?: Record<string, PriceOverride>;
   retry?: Partial<RetryPolicy>;
@@ -149,12 +158,16 @@ export const gatewayConfigSchema = z.strictObject({
       maxEventBytes: positiveInt.optional(),
     })
     .optional(),
+  budget: z.custom<BudgetConfig>((value) => typeof value === 'object' && value !== null, 'expected { limits, store?, … }').optional(),
   hooks: z
     .strictObject({
       onWarning: z.custom<GatewayHooks['onWarning']>((value) => typeof value === 'function', 'expected a function').optional(),
       onRetry: z.custom<GatewayHooks['onRetry']>((value) => typeof value === 'function', 'expected a function').optional(),
       onFallback: z.custom<GatewayHooks['onFallback']>((value) => typeof value === 'function', 'expected a function').optional(),
       onCooldown: z.custom<GatewayHooks['onCooldown']>((value) => typeof value === 'function', 'expected a function').optional(),
+      onSpend: z.custom<GatewayHooks['onSpend']>((value) => typeof value === 'function', 'expected a function').optional(),
+      onBudgetThreshold: z.custom<GatewayHooks['onBudgetThreshold']>((value) => typeof value === 'function', 'expected a function').optional(),
+      onBudgetExceeded: z.custom<GatewayHooks['onBudgetExceeded']>((value) => typeof value === 'function', 'expected a function').optional(),
     })
     .optional(),
 });

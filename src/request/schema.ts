@@ -155,5 +155,6 @@ export const requestOptionsSchema = z.strictObject({
   idleTimeoutMs: positiveInt.optional(),
   connectTimeoutMs: positiveInt.optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  scope: z.record(z.string().min(1), z.string().min(1)).optional(),
   strategy: z.union([z.string().min(1), z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function')]).optional(),
 });

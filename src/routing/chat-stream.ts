@@ -1,8 +1,15 @@
 import { ModelmuxError } from '../errors/base.js';
 import { AbortError, StreamError } from '../errors/classes.js';
-import type { ChatCompletionChunk } from '../request/types.js';
+import type { ChatCompletionChunk, CompletionUsage } from '../request/types.js';
 import type { CallScope } from './call-scope.js';
 import type { StreamReader } from './stream-reader.js';
+
+export interface ChatStreamEvents {
+  /** The stream completed: routing statistics and the usage to settle the budget with. */
+  onComplete?(sample: { generationMs: number; completionTokens: number }, usage: CompletionUsage | undefined): void;
+  /** The stream ended any other way (an error, an abort, an early `break`). Called at most once, never with onComplete. */
+  onEnd?(): void;
+}
 
 /**
  * The stream `create({ stream: true })` resolves to, once the first meaningful chunk arrived.
@@ -23,8 +30,7 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
     readonly provider: string,
     /** The provider's own model id. */
     readonly model: string,
-    /** Called once when the stream completes normally, with its output tokens (routing statistics). */
-    private readonly onComplete?: (sample: { generationMs: number; completionTokens: number }) => void,
+    private readonly events: ChatStreamEvents = {},
   ) {}
 
   private readonly startedAt = Date.now();
@@ -39,11 +45,17 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
     this.close();
   }
 
-  private close(): void {
+  private close(completed = false): void {
     if (this.done) return;
     this.done = true;
     this.reader.close();
     this.scope.dispose();
+    if (completed) {
+      const usage = this.reader.mapper.usage;
+      this.events.onComplete?.({ generationMs: Date.now() - this.startedAt, completionTokens: usage?.completion_tokens ?? 0 }, usage);
+    } else {
+      this.events.onEnd?.();
+    }
   }
 
   private deliver(chunk: ChatCompletionChunk): IteratorResult<ChatCompletionChunk> {
@@ -81,9 +93,7 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
           this.close();
           throw this.wrap(error);
         }
-        this.close();
-        const usage = this.reader.mapper.usage;
-        if (usage !== undefined) this.onComplete?.({ generationMs: Date.now() - this.startedAt, completionTokens: usage.completion_tokens });
+        this.close(true);
         return { value: undefined, done: true };
       },
       return: async (): Promise<IteratorResult<ChatCompletionChunk>> => {
