@@ -18,3 +18,17 @@ export type { ModelGroupConfig, StrategyOption, DeploymentHealth } from './routi
 export type { Strategy, StrategyContext, RoutedDeployment as StrategyCandidate } from './routing/strategies/types.js';
 export type { FallbackHookEvent, CooldownHookEvent, RoutingConfig } from './request/config.js';
 export type { BreakerOptions } from './routing/cooldown.js';
+export type { GatewayBudget } from './gateway.js';
+export { memoryStore, type MemoryStoreOptions } from './budget/index.js';
+export type {
+  BudgetConfig,
+  BudgetLimit,
+  BudgetPeriod,
+  BudgetScope,
+  BudgetStatus,
+  BudgetStore,
+  BudgetThresholdEvent,
+  BudgetExceededEvent,
+  DeploymentLimit,
+  SpendEvent,
+} from './budget/types.js';

@@ -1,5 +1,5 @@
 import { type AttemptRecord, ModelmuxError } from '../errors/base.js';
-import { InvalidResponseError, NoRouteError, type SkippedCandidate } from '../errors/classes.js';
+import { InvalidResponseError, ModelNotAllowedError, NoRouteError, type SkippedCandidate } from '../errors/classes.js';
 import type { CallScope } from './call-scope.js';
 import type { Health } from './health.js';
 import type { Group, Plan, RoutedDeployment } from './plan.js';
@@ -33,6 +33,9 @@ const MOVE_ON_CODES: ReadonlySet<string> = new Set([
   'context_window_exceeded',
   'content_policy',
 ]);
+
+/** Budget decisions, taken before sending: never counted as attempts or against a deployment. */
+const BUDGET_CODES: ReadonlySet<string> = new Set(['budget_exceeded', 'budget_store_unavailable', 'local_rate_limit']);
 
 /** Never fall back: the caller's abort, bad input, budget decisions, the caller's own deadline. */
 function isTerminal(error: ModelmuxError): boolean {
@@ -122,6 +125,7 @@ export class Executor<T> {
 
   private finalError(): ModelmuxError {
     const error = this.lastError;
+    if (error !== undefined && this.attempts.length === 0 && BUDGET_CODES.has(error.code)) return error;
     if (error === undefined || this.attempts.length === 0) {
       const soonest = this.soonestRecovery();
       return new NoRouteError(
@@ -158,6 +162,11 @@ export class Executor<T> {
       return { ok: true, value };
     } catch (raw) {
       const error = toTyped(raw, deployment);
+      if (BUDGET_CODES.has(error.code)) {
+        // Refused before anything was sent: not a provider attempt, and no sign of the deployment's health.
+        this.lastError = error;
+        return { ok: false, error };
+      }
       this.attempts.push({
         provider: deployment.provider,
         model: deployment.model,
@@ -212,6 +221,12 @@ export class Executor<T> {
       if (result.ok) return result.value;
       const error = result.error;
       lastGroupError = error;
+      if (error instanceof ModelNotAllowedError) {
+        // This scope may not use this deployment; another candidate may be allowed.
+        done.add(pick.id);
+        this.skipped.push({ provider: pick.provider, model: pick.model, reason: 'model not allowed for this scope' });
+        continue;
+      }
       if (isTerminal(error) || scope.signal.aborted) throw this.finalErrorFor(error);
       if (MOVE_ON_CODES.has(error.code) || !error.retryable) {
         done.add(pick.id);
