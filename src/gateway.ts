@@ -22,6 +22,7 @@ import { CallScope } from './routing/call-scope.js';
 import { ChatStream } from './routing/chat-stream.js';
 import { Executor, type ExecutorEvents, type ExecutorOptions } from './routing/executor.js';
 import { withSearchContext } from './routing/web-search.js';
+import { HookEmitter, nextRequestId } from './hooks/emitter.js';
 import { AttemptSpend } from './routing/spend.js';
 import { BudgetTracker } from './budget/tracker.js';
 import type { BudgetLimit, BudgetScope, BudgetStatus, Reservation } from './budget/types.js';
@@ -103,17 +104,6 @@ function providersFromEnvironment(): Record<string, ProviderAdapter> {
   return providers;
 }
 
-function safeHook<E>(hooks: GatewayHooks | undefined, name: keyof GatewayHooks, event: E): void {
-  const hook = hooks?.[name] as ((event: E) => void) | undefined;
-  if (hook === undefined) return;
-  try {
-    const result = hook(event) as unknown;
-    if (result instanceof Promise) result.catch(() => {});
-  } catch {
-    // A hook never breaks a request.
-  }
-}
-
 function toModelmuxError(error: unknown): ModelmuxError {
   return ModelmuxError.isInstance(error) ? error : new InvalidResponseError(error instanceof Error ? error.message : String(error), { cause: error });
 }
@@ -136,17 +126,18 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       estimateInputTokens,
     });
     const hooks = config.hooks;
+    const emitter = new HookEmitter(hooks);
     const directory = createModelDirectory(parsed.pricing);
     const tracker =
       parsed.budget === undefined
         ? undefined
         : new BudgetTracker(parsed.budget, {
-            onSpend: (event) => safeHook(hooks, 'onSpend', event),
-            onBudgetThreshold: (event) => safeHook(hooks, 'onBudgetThreshold', event),
-            onBudgetExceeded: (event) => safeHook(hooks, 'onBudgetExceeded', event),
+            onSpend: (event) => emitter.emit('onSpend', event),
+            onBudgetThreshold: (event) => emitter.emit('onBudgetThreshold', event),
+            onBudgetExceeded: (event) => emitter.emit('onBudgetExceeded', event),
             onWarning: (event) => {
               const slash = event.deploymentId?.indexOf('/') ?? -1;
-              safeHook(hooks, 'onWarning', {
+              emitter.emit('onWarning', {
                 message: event.message,
                 code: event.code,
                 ...(event.deploymentId === undefined || slash < 0 ? {} : { provider: event.deploymentId.slice(0, slash) }),
@@ -158,9 +149,9 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
     const limits: BufferLimits = { ...DEFAULT_LIMITS, ...parsed.limits };
     const gatewayHeaders = parsed.headers === undefined ? undefined : normalizeHeaders(parsed.headers);
     const executorEvents: ExecutorEvents = {
-      onRetry: (event) => safeHook(hooks, 'onRetry', event),
-      onFallback: (event) => safeHook(hooks, 'onFallback', event),
-      onCooldown: (event) => safeHook(hooks, 'onCooldown', event),
+      onRetry: (event) => emitter.emit('onRetry', event),
+      onFallback: (event) => emitter.emit('onFallback', event),
+      onCooldown: (event) => emitter.emit('onCooldown', event),
     };
 
     const transports = new Map<typeof fetch | undefined, Transport>();
@@ -179,6 +170,23 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       const opts = parseOrThrow(requestOptionsSchema, options, 'options') as RequestOptions;
       const { plan, params: request } = router.plan(validated, opts.strategy, await directory.load());
       const stream = request.stream === true;
+      const requestId = nextRequestId();
+      const startedAt = Date.now();
+      if (emitter.has('onRequest')) {
+        emitter.emit('onRequest', {
+          requestId,
+          model: validated.model,
+          stream,
+          scope: opts.scope,
+          candidates: plan.groups.flatMap((group) => group.deployments.map((d) => d.id)),
+          ...(emitter.includeContent ? { messages: request.messages } : {}),
+        });
+      }
+      const failed = (error: unknown, attempts: number): void => {
+        if (emitter.has('onError')) {
+          emitter.emit('onError', { requestId, requestedModel: validated.model, stream, latencyMs: Date.now() - startedAt, error: toModelmuxError(error), attempts });
+        }
+      };
       const headers = mergeHeaders(gatewayHeaders, opts.headers === undefined ? undefined : normalizeHeaders(opts.headers));
       const warned = new Set<string>();
       const ttl = cacheControlTtl(request);
@@ -200,7 +208,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         warn(message) {
           if (warned.has(message)) return;
           warned.add(message);
-          safeHook(hooks, 'onWarning', { provider: deployment.provider, model: deployment.model, message });
+          emitter.emit('onWarning', { provider: deployment.provider, model: deployment.model, message });
         },
       });
       const settingsFor = (deployment: RoutedDeployment): AttemptSettings => ({
@@ -222,6 +230,18 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       const spend = tracker === undefined ? undefined : new AttemptSpend(tracker, request, opts.scope ?? {}, scope, estimateInputTokens(request), costOptions);
       const executorOptions: ExecutorOptions = {
         ...executorEvents,
+        onAttempt: (deployment, attempt) => emitter.emit('onAttempt', { requestId, attempt, provider: deployment.provider, model: deployment.model }),
+        onAttemptEnd: (deployment, attempt, durationMs, error) =>
+          emitter.emit('onAttemptEnd', {
+            requestId,
+            attempt,
+            provider: deployment.provider,
+            model: deployment.model,
+            durationMs,
+            ok: error === undefined,
+            ...(error === undefined ? {} : { error }),
+            ...(error?.status === undefined ? {} : { status: error.status }),
+          }),
         policy,
         maxAttempts: routing.maxAttempts ?? DEFAULT_ROUTING.maxAttempts,
         preferFallbackAfterMs: routing.preferFallbackAfterMs ?? DEFAULT_ROUTING.preferFallbackAfterMs,
@@ -230,8 +250,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         health: router.health,
       };
       if (!stream) {
-        try {
-          return await new Executor<ChatCompletion>(
+        const executor = new Executor<ChatCompletion>(
             plan,
             async (deployment) => {
               const body = await paramsFor(deployment);
@@ -249,14 +268,34 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
             },
             executorOptions,
             (completion) => ({ completionTokens: completion.usage.completion_tokens, stream: false }),
-          ).execute();
+          );
+        try {
+          const completion = await executor.execute();
+          if (emitter.has('onResponse')) {
+            emitter.emit('onResponse', {
+              requestId,
+              requestedModel: validated.model,
+              provider: completion.provider,
+              model: completion.model,
+              stream: false,
+              latencyMs: Date.now() - startedAt,
+              usage: completion.usage,
+              cost: completion.usage.cost,
+              attempts: executor.attemptCount,
+              finishReason: completion.choices[0]?.finish_reason ?? null,
+              ...(emitter.includeContent ? { content: completion.choices[0]?.message.content ?? null } : {}),
+            });
+          }
+          return completion;
+        } catch (error) {
+          failed(error, executor.attemptCount);
+          throw error;
         } finally {
           scope.dispose();
         }
       }
       let opened: { deployment: RoutedDeployment; reservation: Reservation | undefined; stream: OpenedStream };
-      try {
-        opened = await new Executor<{ deployment: RoutedDeployment; reservation: Reservation | undefined; stream: OpenedStream }>(
+      const streamExecutor = new Executor<{ deployment: RoutedDeployment; reservation: Reservation | undefined; stream: OpenedStream }>(
           plan,
           async (deployment) => {
             const body = await paramsFor(deployment);
@@ -270,25 +309,49 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
           },
           executorOptions,
           () => ({ stream: true }),
-        ).execute();
+        );
+      try {
+        opened = await streamExecutor.execute();
       } catch (error) {
         scope.dispose();
+        failed(error, streamExecutor.attemptCount);
         throw error;
       }
+      const timeToFirstTokenMs = Date.now() - startedAt;
       scope.clearDeadline();
       const served = opened.deployment;
       const reservation = opened.reservation;
-      return new ChatStream(opened.stream.reader, opened.stream.buffered, scope, served.provider, served.model, {
+      const chatStream: ChatStream = new ChatStream(opened.stream.reader, opened.stream.buffered, scope, served.provider, served.model, {
         onComplete: (sample, usage) => {
           router.health.streamEnd(served.id, sample);
           if (reservation !== undefined && spend !== undefined) {
             if (usage === undefined) void reservation.settleAtEstimate();
             else void spend.settle(reservation, usage, served);
           }
+          if (emitter.has('onResponse')) {
+            const cost = usage === undefined ? null : usage.cost ?? (served.price === undefined ? null : computeCost(usage, served.price, costOptions));
+            emitter.emit('onResponse', {
+              requestId,
+              requestedModel: validated.model,
+              provider: served.provider,
+              model: served.model,
+              stream: true,
+              latencyMs: Date.now() - startedAt,
+              timeToFirstTokenMs,
+              usage: usage === undefined ? undefined : { ...usage, cost },
+              cost,
+              attempts: streamExecutor.attemptCount,
+              ...(emitter.includeContent ? { content: chatStream.content } : {}),
+            });
+          }
         },
         // A stream that broke or was abandoned after reaching the provider may have been billed.
-        onEnd: () => void reservation?.settleAtEstimate(),
+        onEnd: (error) => {
+          void reservation?.settleAtEstimate();
+          if (error !== undefined) failed(error, streamExecutor.attemptCount);
+        },
       });
+      return chatStream;
     }
 
     return {

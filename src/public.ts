@@ -16,7 +16,17 @@ export { bedrock, type AwsCredentials, type BedrockSettings } from './providers/
 export { catalogSnapshotDate, computeCost, type ModelInfo, type ModelPrice, type PriceOverride } from './pricing/index.js';
 export type { ModelGroupConfig, StrategyOption, DeploymentHealth } from './routing/router.js';
 export type { Strategy, StrategyContext, RoutedDeployment as StrategyCandidate } from './routing/strategies/types.js';
-export type { FallbackHookEvent, CooldownHookEvent, RoutingConfig } from './request/config.js';
+export type {
+  AttemptEndEvent,
+  AttemptEvent,
+  CooldownHookEvent,
+  ErrorEvent,
+  FallbackHookEvent,
+  HookErrorEvent,
+  RequestEvent,
+  ResponseEvent,
+  RoutingConfig,
+} from './request/config.js';
 export type { BreakerOptions } from './routing/cooldown.js';
 export type { GatewayBudget } from './gateway.js';
 export { memoryStore, type MemoryStoreOptions } from './budget/index.js';

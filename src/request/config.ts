@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ProviderAdapter } from '../providers/adapter.js';
+import type { ChatMessage, CompletionUsage } from './types.js';
 import type { BufferLimits } from '../http/limits.js';
 import type { RetryPolicy } from '../routing/retry.js';
 import type { BreakerOptions } from '../routing/cooldown.js';
@@ -46,7 +47,84 @@ export interface CooldownHookEvent {
   error: Error;
 }
 
+/** A request starts (after validation and planning). */
+export interface RequestEvent {
+  requestId: string;
+  /** The model id as requested (alias, group, `provider/model` or bare id, variant included). */
+  model: string;
+  stream: boolean;
+  scope: Record<string, string> | undefined;
+  /** The candidates, in the order they will be tried (`provider/model`). */
+  candidates: string[];
+  /** The request's messages, only with `hooks.includeContent: true`. */
+  messages?: ChatMessage[];
+}
+
+/** One attempt at one deployment starts. */
+export interface AttemptEvent {
+  requestId: string;
+  /** 1 for the first attempt of the request, across all deployments. */
+  attempt: number;
+  provider: string;
+  model: string;
+}
+
+/** One attempt ended. */
+export interface AttemptEndEvent extends AttemptEvent {
+  durationMs: number;
+  ok: boolean;
+  /** The typed error of a failed attempt. */
+  error?: Error;
+  status?: number;
+}
+
+/** The request succeeded (for a stream: when it completed). */
+export interface ResponseEvent {
+  requestId: string;
+  /** The model id as requested. */
+  requestedModel: string;
+  /** The configured provider key and the provider's model id that served it. */
+  provider: string;
+  model: string;
+  stream: boolean;
+  latencyMs: number;
+  /** Streams: time to the first meaningful chunk. */
+  timeToFirstTokenMs?: number;
+  usage: CompletionUsage | undefined;
+  /** USD, `null` when unpriced. */
+  cost: number | null;
+  /** Attempts made, this successful one included. */
+  attempts: number;
+  finishReason?: string | null;
+  /** The answer's text, only with `hooks.includeContent: true`. */
+  content?: string | null;
+}
+
+/** The request failed (for a stream: also after it started). */
+export interface ErrorEvent {
+  requestId: string;
+  requestedModel: string;
+  stream: boolean;
+  latencyMs: number;
+  error: Error;
+  attempts: number;
+}
+
+export interface HookErrorEvent {
+  /** The hook that threw or rejected (reported once per hook). */
+  hook: string;
+  error: unknown;
+}
+
 export interface GatewayHooks {
+  /** Put message and answer content in events (default: no payload content in any event). */
+  includeContent?: boolean;
+  onRequest?(event: RequestEvent): void;
+  onAttempt?(event: AttemptEvent): void;
+  onAttemptEnd?(event: AttemptEndEvent): void;
+  onResponse?(event: ResponseEvent): void;
+  onError?(event: ErrorEvent): void;
+  onHookError?(event: HookErrorEvent): void;
   onWarning?(event: WarningEvent): void;
   onSpend?(event: SpendEvent): void;
   onBudgetThreshold?(event: BudgetThresholdEvent): void;
@@ -161,13 +239,13 @@ export const gatewayConfigSchema = z.strictObject({
   budget: z.custom<BudgetConfig>((value) => typeof value === 'object' && value !== null, 'expected { limits, store?, … }').optional(),
   hooks: z
     .strictObject({
-      onWarning: z.custom<GatewayHooks['onWarning']>((value) => typeof value === 'function', 'expected a function').optional(),
-      onRetry: z.custom<GatewayHooks['onRetry']>((value) => typeof value === 'function', 'expected a function').optional(),
-      onFallback: z.custom<GatewayHooks['onFallback']>((value) => typeof value === 'function', 'expected a function').optional(),
-      onCooldown: z.custom<GatewayHooks['onCooldown']>((value) => typeof value === 'function', 'expected a function').optional(),
-      onSpend: z.custom<GatewayHooks['onSpend']>((value) => typeof value === 'function', 'expected a function').optional(),
-      onBudgetThreshold: z.custom<GatewayHooks['onBudgetThreshold']>((value) => typeof value === 'function', 'expected a function').optional(),
-      onBudgetExceeded: z.custom<GatewayHooks['onBudgetExceeded']>((value) => typeof value === 'function', 'expected a function').optional(),
+      includeContent: z.boolean().optional(),
+      ...Object.fromEntries(
+        [
+          'onRequest', 'onAttempt', 'onAttemptEnd', 'onResponse', 'onError', 'onHookError', 'onWarning', 'onRetry',
+          'onFallback', 'onCooldown', 'onSpend', 'onBudgetThreshold', 'onBudgetExceeded',
+        ].map((name) => [name, z.custom<(event: never) => void>((value) => typeof value === 'function', 'expected a function').optional()]),
+      ),
     })
     .optional(),
 });

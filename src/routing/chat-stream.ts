@@ -7,8 +7,8 @@ import type { StreamReader } from './stream-reader.js';
 export interface ChatStreamEvents {
   /** The stream completed: routing statistics and the usage to settle the budget with. */
   onComplete?(sample: { generationMs: number; completionTokens: number }, usage: CompletionUsage | undefined): void;
-  /** The stream ended any other way (an error, an abort, an early `break`). Called at most once, never with onComplete. */
-  onEnd?(): void;
+  /** The stream ended any other way: an error (the one thrown to the caller), or an abort or early `break` (no error). Called at most once, never with onComplete. */
+  onEnd?(error: Error | undefined): void;
 }
 
 /**
@@ -45,7 +45,7 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
     this.close();
   }
 
-  private close(completed = false): void {
+  private close(completed = false, error?: Error): void {
     if (this.done) return;
     this.done = true;
     this.reader.close();
@@ -54,7 +54,7 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
       const usage = this.reader.mapper.usage;
       this.events.onComplete?.({ generationMs: Date.now() - this.startedAt, completionTokens: usage?.completion_tokens ?? 0 }, usage);
     } else {
-      this.events.onEnd?.();
+      this.events.onEnd?.(error);
     }
   }
 
@@ -90,8 +90,9 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
           const chunk = await this.reader.next();
           if (chunk !== undefined) return this.deliver(chunk);
         } catch (error) {
-          this.close();
-          throw this.wrap(error);
+          const wrapped = this.wrap(error);
+          this.close(false, wrapped);
+          throw wrapped;
         }
         this.close(true);
         return { value: undefined, done: true };

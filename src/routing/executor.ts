@@ -7,6 +7,8 @@ import { backoffDelay, type RetryPolicy, sleep } from './retry.js';
 
 /** What the executor reports as it decides (the hooks are built on these). */
 export interface ExecutorEvents {
+  onAttempt?(deployment: RoutedDeployment, attempt: number): void;
+  onAttemptEnd?(deployment: RoutedDeployment, attempt: number, durationMs: number, error: ModelmuxError | undefined): void;
   onRetry?(event: { provider: string; model: string; attempt: number; delayMs: number; error: ModelmuxError }): void;
   onFallback?(event: { from: string; to: string; reason: string; error?: ModelmuxError }): void;
   onCooldown?(event: { provider: string; model: string; untilMs: number; error: ModelmuxError }): void;
@@ -88,6 +90,8 @@ export class Executor<T> {
   private readonly attempts: AttemptRecord[] = [];
   private readonly skipped: SkippedCandidate[] = [];
   private lastError: ModelmuxError | undefined;
+  /** Attempts started at providers, successful ones included. */
+  attemptCount = 0;
 
   constructor(
     private readonly plan: Plan,
@@ -155,15 +159,21 @@ export class Executor<T> {
     scope.current = deployment;
     const end = health.begin(deployment.id);
     const started = Date.now();
+    const number = ++this.attemptCount;
+    this.options.onAttempt?.(deployment, number);
     try {
       const value = await this.run(deployment);
       const sample = this.sample(value);
-      health.success(deployment.id, { latencyMs: Date.now() - started, ...sample });
+      const durationMs = Date.now() - started;
+      health.success(deployment.id, { latencyMs: durationMs, ...sample });
+      this.options.onAttemptEnd?.(deployment, number, durationMs, undefined);
       return { ok: true, value };
     } catch (raw) {
       const error = toTyped(raw, deployment);
+      this.options.onAttemptEnd?.(deployment, number, Date.now() - started, error);
       if (BUDGET_CODES.has(error.code)) {
         // Refused before anything was sent: not a provider attempt, and no sign of the deployment's health.
+        this.attemptCount--;
         this.lastError = error;
         return { ok: false, error };
       }
