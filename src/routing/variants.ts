@@ -78,11 +78,16 @@ export function applyVariant(
         params,
         order: byContextWindow,
       };
-    case 'thinking':
+    case 'thinking': {
+      // The catalog's flags are incomplete (a missing flag reads as false): keep only the
+      // reasoning-capable deployments when the catalog knows any, else keep them all.
+      const capable = (d: RoutedDeployment) => isOpenRouter(d) || d.capabilities?.reasoning === true;
+      const anyCapable = plan.groups.some((group) => group.deployments.some(capable));
       return {
-        plan: filterGroups(plan, (d) => (d.capabilities?.reasoning === false && !isOpenRouter(d) ? 'no reasoning (:thinking)' : undefined)),
+        plan: anyCapable ? filterGroups(plan, (d) => (capable(d) ? undefined : 'not listed as reasoning-capable (:thinking)')) : plan,
         params: params.reasoning_effort === undefined || params.reasoning_effort === null ? { ...params, reasoning_effort: 'medium' } : params,
       };
+    }
     case 'nitro':
       return { plan, params, order: byThroughput };
     case 'floor':
