@@ -129,3 +129,9 @@ export class ModelmuxError extends Error {
     return `${redact(this.stack ?? `${this.name}: ${this.message}`)}\n${redact(JSON.stringify(this.toJSON(), null, 2))}`;
   }
 }
+
+/** The wait a provider asked for, on the errors that carry one (`RateLimitError`, `ServerError`, …). */
+export function retryAfterMsOf(error: ModelmuxError): number | undefined {
+  const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof value === 'number' ? value : undefined;
+}

@@ -1,4 +1,4 @@
-import { type AttemptRecord, ModelmuxError } from '../errors/base.js';
+import { type AttemptRecord, ModelmuxError, retryAfterMsOf } from '../errors/base.js';
 import { InvalidResponseError, ModelNotAllowedError, NoRouteError, type SkippedCandidate } from '../errors/classes.js';
 import type { CallScope } from './call-scope.js';
 import type { Health } from './health.js';
@@ -54,10 +54,6 @@ function isTerminal(error: ModelmuxError): boolean {
     default:
       return false;
   }
-}
-
-function retryAfterOf(error: ModelmuxError): number | undefined {
-  return (error as { retryAfterMs?: number }).retryAfterMs;
 }
 
 /** Anything that is not already typed (a mapping bug on a malformed answer) becomes InvalidResponseError. */
@@ -246,7 +242,7 @@ export class Executor<T> {
       }
       const used = (retries.get(pick.id) ?? 0) + 1;
       retries.set(pick.id, used);
-      const hinted = retryAfterOf(error);
+      const hinted = retryAfterMsOf(error);
       if (hinted !== undefined && hinted > policy.maxRetryAfterMs) {
         // Not worth sleeping on: this deployment is out until then.
         health.hold(pick.id, Date.now() + hinted);
@@ -306,7 +302,7 @@ export class Executor<T> {
     const { options } = this;
     const remaining = options.scope.remainingMs();
     if (failedThisRound.size > 0 && lastError !== undefined) {
-      const hinted = retryAfterOf(lastError);
+      const hinted = retryAfterMsOf(lastError);
       let attempt = 1;
       for (const id of failedThisRound) attempt = Math.max(attempt, retries.get(id) ?? 1);
       const wait = hinted ?? backoffDelay(attempt, options.policy);
