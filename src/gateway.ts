@@ -20,14 +20,16 @@ import { createModelDirectory } from './routing/directory.js';
 import { completeOnce, openStream, type AttemptSettings, type OpenedStream } from './routing/attempt.js';
 import { CallScope } from './routing/call-scope.js';
 import { ChatStream } from './routing/chat-stream.js';
-import { Executor, type ExecutorEvents, type ExecutorOptions } from './routing/executor.js';
+import { Executor, type ExecutorOptions } from './routing/executor.js';
 import { withSearchContext } from './routing/web-search.js';
 import { HookEmitter, nextRequestId } from './hooks/emitter.js';
+import { createFetchHandler, type FetchHandler, type ModelListEntry } from './interop/index.js';
+import { splitVariant } from './request/model-id.js';
 import { AttemptSpend } from './routing/spend.js';
 import { BudgetTracker } from './budget/tracker.js';
 import type { BudgetLimit, BudgetScope, BudgetStatus, Reservation } from './budget/types.js';
 import { ModelmuxError } from './errors/base.js';
-import { InvalidResponseError } from './errors/classes.js';
+import { AbortError, InvalidResponseError } from './errors/classes.js';
 import type { RoutedDeployment } from './routing/plan.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './routing/retry.js';
 import { type DeploymentHealth, Router, type StrategyOption } from './routing/router.js';
@@ -71,6 +73,12 @@ export interface Gateway {
   stats(): Record<string, DeploymentHealth>;
   /** Budget queries and changes; `undefined` when no `budget` is configured. */
   readonly budget: GatewayBudget | undefined;
+  /**
+   * A `fetch` serving the OpenAI REST surface in-process (`POST …/chat/completions`,
+   * `GET …/models`): `new OpenAI({ apiKey: 'unused', baseURL: 'http://modelmux.local/v1', fetch: mux.fetch, maxRetries: 0 })`,
+   * or a ready `Request → Response` handler for any server framework.
+   */
+  readonly fetch: FetchHandler;
   /** Closes pooled connections. The gateway can still be used; new connections are opened on demand. */
   close(): void;
 }
@@ -148,11 +156,6 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
     const policy: RetryPolicy = { ...DEFAULT_RETRY, ...parsed.retry };
     const limits: BufferLimits = { ...DEFAULT_LIMITS, ...parsed.limits };
     const gatewayHeaders = parsed.headers === undefined ? undefined : normalizeHeaders(parsed.headers);
-    const executorEvents: ExecutorEvents = {
-      onRetry: (event) => emitter.emit('onRetry', event),
-      onFallback: (event) => emitter.emit('onFallback', event),
-      onCooldown: (event) => emitter.emit('onCooldown', event),
-    };
 
     const transports = new Map<typeof fetch | undefined, Transport>();
     function transportFor(adapter: ProviderAdapter): Transport {
@@ -229,7 +232,9 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       const scope = new CallScope(opts.signal, opts.timeoutMs ?? parsed.timeoutMs ?? DEFAULT_TIMEOUTS.timeoutMs);
       const spend = tracker === undefined ? undefined : new AttemptSpend(tracker, request, opts.scope ?? {}, scope, estimateInputTokens(request), costOptions);
       const executorOptions: ExecutorOptions = {
-        ...executorEvents,
+        onRetry: (event) => emitter.emit('onRetry', { requestId, ...event }),
+        onFallback: (event) => emitter.emit('onFallback', { requestId, ...event }),
+        onCooldown: (event) => emitter.emit('onCooldown', { requestId, ...event }),
         onAttempt: (deployment, attempt) => emitter.emit('onAttempt', { requestId, attempt, provider: deployment.provider, model: deployment.model }),
         onAttemptEnd: (deployment, attempt, durationMs, error) =>
           emitter.emit('onAttemptEnd', {
@@ -322,7 +327,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       const served = opened.deployment;
       const reservation = opened.reservation;
       const chatStream: ChatStream = new ChatStream(opened.stream.reader, opened.stream.buffered, scope, served.provider, served.model, {
-        onComplete: (sample, usage) => {
+        onComplete: (sample, usage, finishReason) => {
           router.health.streamEnd(served.id, sample);
           if (reservation !== undefined && spend !== undefined) {
             if (usage === undefined) void reservation.settleAtEstimate();
@@ -334,8 +339,9 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
               requestId,
               requestedModel: validated.model,
               provider: served.provider,
-              model: served.model,
+              model: opened.stream.reader.mapper.meta.model || served.model,
               stream: true,
+              finishReason,
               latencyMs: Date.now() - startedAt,
               timeToFirstTokenMs,
               usage: usage === undefined ? undefined : { ...usage, cost },
@@ -348,13 +354,49 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         // A stream that broke or was abandoned after reaching the provider may have been billed.
         onEnd: (error) => {
           void reservation?.settleAtEstimate();
-          if (error !== undefined) failed(error, streamExecutor.attemptCount);
+          // An abandoned stream (`break`, `abort()`) ends as an abort, so every started request gets an end event.
+          failed(error ?? new AbortError('The caller stopped reading the stream', { provider: served.provider, model: served.model }), streamExecutor.attemptCount);
         },
       });
       return chatStream;
     }
 
-    return {
+    /** `GET /models`: the configured aliases and groups, and every `provider/model` the config names, with prices. */
+    async function listModels(): Promise<ModelListEntry[]> {
+      const found = await directory.load();
+      const describe = (id: string): ModelListEntry => {
+        const slash = id.indexOf('/');
+        const provider = id.slice(0, slash);
+        const adapter = providerMap.get(provider);
+        const facts = adapter === undefined ? undefined : found.describe(provider, adapter.name, id.slice(slash + 1));
+        return {
+          id,
+          owned_by: provider,
+          ...(facts?.price === undefined ? {} : { pricing: { ...facts.price, unit: 'USD per 1M tokens' } }),
+          ...(facts?.contextWindow === undefined ? {} : { context_window: facts.contextWindow }),
+        };
+      };
+      const entries: ModelListEntry[] = [];
+      const named = new Set<string>();
+      const mention = (id: string) => {
+        if (id.indexOf('/') > 0 && providerMap.has(id.slice(0, id.indexOf('/')))) named.add(splitVariant(id).base);
+      };
+      for (const [alias, target] of Object.entries(parsed.models ?? {})) {
+        const deployments = (typeof target === 'string' ? [target] : Array.isArray(target) ? target : target.deployments).map((d) =>
+          typeof d === 'string' ? d : d.model,
+        );
+        deployments.forEach(mention);
+        entries.push({ id: alias, owned_by: 'modelmux', deployments });
+      }
+      for (const list of [routing.fallbacks, routing.contextWindowFallbacks, routing.contentPolicyFallbacks]) {
+        for (const [from, to] of Object.entries(list ?? {})) [from, ...to].forEach(mention);
+      }
+      Object.keys(parsed.pricing ?? {}).forEach(mention);
+      for (const id of named) entries.push(describe(id));
+      return entries;
+    }
+
+    const gateway: Gateway = {
       chat: { completions: { create } as ChatCompletions },
       providers: [...providerMap.keys()],
       stats: () => router.snapshot(),
@@ -368,11 +410,16 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
               removeLimit: (id) => tracker.removeLimit(id),
               listLimits: () => tracker.listLimits(),
             },
+      get fetch(): FetchHandler {
+        return handler;
+      },
       close() {
         for (const transport of transports.values()) transport.close();
         transports.clear();
         tracker?.close();
       },
     };
+    const handler = createFetchHandler(gateway, { listModels });
+    return gateway;
   };
 }

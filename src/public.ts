@@ -29,6 +29,14 @@ export type {
 } from './request/config.js';
 export type { BreakerOptions } from './routing/cooldown.js';
 export type { GatewayBudget } from './gateway.js';
+export {
+  createFetchHandler,
+  MODELMUX_HEADERS,
+  toOpenAIError,
+  type FetchHandler,
+  type FetchHandlerOptions,
+  type ModelListEntry,
+} from './interop/index.js';
 export { memoryStore, type MemoryStoreOptions } from './budget/index.js';
 export type {
   BudgetConfig,

@@ -22,6 +22,7 @@ export interface WarningEvent {
 
 /** A retry about to happen on the same deployment. */
 export interface RetryHookEvent {
+  requestId?: string;
   provider: string;
   model: string;
   /** The attempt that failed, from 1. */
@@ -32,6 +33,7 @@ export interface RetryHookEvent {
 
 /** The request moves on from one model (or alias) to the next in its chain. */
 export interface FallbackHookEvent {
+  requestId?: string;
   from: string;
   to: string;
   /** The error code that ended the previous group (`no_route` when nothing there could be tried). */
@@ -41,6 +43,7 @@ export interface FallbackHookEvent {
 
 /** A deployment is kept out until `untilMs` (a retry-after beyond the retry cap). */
 export interface CooldownHookEvent {
+  requestId?: string;
   provider: string;
   model: string;
   untilMs: number;

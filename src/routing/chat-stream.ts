@@ -6,7 +6,7 @@ import type { StreamReader } from './stream-reader.js';
 
 export interface ChatStreamEvents {
   /** The stream completed: routing statistics and the usage to settle the budget with. */
-  onComplete?(sample: { generationMs: number; completionTokens: number }, usage: CompletionUsage | undefined): void;
+  onComplete?(sample: { generationMs: number; completionTokens: number }, usage: CompletionUsage | undefined, finishReason: string | null): void;
   /** The stream ended any other way: an error (the one thrown to the caller), or an abort or early `break` (no error). Called at most once, never with onComplete. */
   onEnd?(error: Error | undefined): void;
 }
@@ -19,6 +19,7 @@ export interface ChatStreamEvents {
  */
 export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
   private partialContent = '';
+  private finishReason: string | null = null;
   private started = false;
   private done = false;
 
@@ -52,15 +53,17 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
     this.scope.dispose();
     if (completed) {
       const usage = this.reader.mapper.usage;
-      this.events.onComplete?.({ generationMs: Date.now() - this.startedAt, completionTokens: usage?.completion_tokens ?? 0 }, usage);
+      this.events.onComplete?.({ generationMs: Date.now() - this.startedAt, completionTokens: usage?.completion_tokens ?? 0 }, usage, this.finishReason);
     } else {
       this.events.onEnd?.(error);
     }
   }
 
   private deliver(chunk: ChatCompletionChunk): IteratorResult<ChatCompletionChunk> {
-    const content = chunk.choices[0]?.delta?.content;
+    const choice = chunk.choices[0];
+    const content = choice?.delta?.content;
     if (content) this.partialContent += content;
+    if (choice?.finish_reason) this.finishReason = choice.finish_reason;
     return { value: chunk, done: false };
   }
 
