@@ -133,5 +133,5 @@ export class ModelmuxError extends Error {
 /** The wait a provider asked for, on the errors that carry one (`RateLimitError`, `ServerError`, …). */
 export function retryAfterMsOf(error: ModelmuxError): number | undefined {
   const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
-  return typeof value === 'number' ? value : undefined;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }

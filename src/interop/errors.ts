@@ -37,7 +37,7 @@
  *
  * Only the (already redacted) message goes out: never `cause`, a stack, attempts or scopes.
  */
-import { ModelmuxError, type ErrorCode } from '../errors/base.js';
+import { ModelmuxError, retryAfterMsOf, type ErrorCode } from '../errors/base.js';
 import { redact } from '../http/redact.js';
 
 /** The `error` object of an OpenAI error response. */
@@ -91,11 +91,6 @@ export function openAIError(
   };
 }
 
-function retryAfterOf(error: ModelmuxError): number | undefined {
-  const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
 /** Maps any thrown value to the OpenAI error response the official client expects. */
 export function toOpenAIError(error: unknown): OpenAIErrorResponse {
   if (!ModelmuxError.isInstance(error)) {
@@ -119,7 +114,7 @@ export function toOpenAIError(error: unknown): OpenAIErrorResponse {
     param = 'model';
   }
   const headers: Record<string, string> = {};
-  const retryAfterMs = retryAfterOf(error);
+  const retryAfterMs = retryAfterMsOf(error);
   if (retryAfterMs !== undefined) {
     headers['retry-after'] = String(Math.ceil(retryAfterMs / 1000));
     headers['retry-after-ms'] = String(Math.ceil(retryAfterMs));

@@ -65,14 +65,22 @@ function isInBand(step: MockStep): step is MockInBandError {
 /** What happens once `after` content chunks have been sent. */
 type Fault = { kind: 'cut' | 'stall'; after: number } | { kind: 'error'; after: number; data: string };
 
+/** What a body's step can do: send bytes, end or fail the body, or wait (woken early when the body ends). */
+interface BodyIo {
+  readonly done: boolean;
+  send(bytes: Uint8Array): void;
+  end(): void;
+  fail(error: unknown): void;
+  /** Resolves after `ms`, or never until the body ends when `ms` is undefined (a stall). */
+  wait(ms?: number): Promise<void>;
+}
+
 /**
- * A body that sends `events` one by one, `delayMs` apart, as the consumer reads them (a pull
- * stream with no buffer, so a cut never discards events already sent), then applies the fault.
- * The caller's signal errors it, as a real `fetch` body does; cancelling it stops the timers.
+ * A pull stream with no buffer (each `step` runs when the consumer reads, so a cut never discards
+ * what was already sent). The caller's signal errors it, as a real `fetch` body does; cancelling it
+ * ends every wait.
  */
-function eventBody(events: WireEvent[], delayMs: number, fault: Fault | undefined, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
-  let index = 0;
-  let sent = 0;
+function pullBody(signal: AbortSignal | undefined, step: (io: BodyIo) => Promise<void> | void): ReadableStream<Uint8Array> {
   let done = false;
   let wake: (() => void) | undefined;
   let onAbort: (() => void) | undefined;
@@ -93,41 +101,28 @@ function eventBody(events: WireEvent[], delayMs: number, fault: Fault | undefine
       },
       async pull(controller) {
         if (done) return;
-        if (fault !== undefined && sent === fault.after) {
-          if (fault.kind === 'cut') {
+        await step({
+          get done() {
+            return done;
+          },
+          send: (bytes) => controller.enqueue(bytes),
+          end: () => {
             finish();
-            controller.error(socketClosed());
-            return;
-          }
-          if (fault.kind !== 'error') {
-            // Silent, connection open, until cancelled or aborted.
-            await new Promise<void>((resolve) => (wake = resolve));
-            return;
-          }
-          controller.enqueue(encoder.encode(`data: ${fault.data}\n\n`));
-          finish();
-          controller.close();
-          return;
-        }
-        const event = events[index];
-        if (event === undefined) {
-          finish();
-          controller.close();
-          return;
-        }
-        if (index > 0 && delayMs > 0) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, delayMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          if (done) return;
-        }
-        index++;
-        if (event.content) sent++;
-        controller.enqueue(encoder.encode(`data: ${event.data}\n\n`));
+            controller.close();
+          },
+          fail: (error) => {
+            finish();
+            controller.error(error);
+          },
+          wait: (ms) =>
+            new Promise<void>((resolve) => {
+              const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
+              wake = () => {
+                if (timer !== undefined) clearTimeout(timer);
+                resolve();
+              };
+            }),
+        });
       },
       cancel() {
         finish();
@@ -137,50 +132,40 @@ function eventBody(events: WireEvent[], delayMs: number, fault: Fault | undefine
   );
 }
 
+/** A body that sends `events` one by one, `delayMs` apart, as the consumer reads them, then applies the fault. */
+function eventBody(events: WireEvent[], delayMs: number, fault: Fault | undefined, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
+  let index = 0;
+  let sent = 0;
+  return pullBody(signal, async (io) => {
+    if (fault !== undefined && sent === fault.after) {
+      // A stall: silent, connection open, until cancelled or aborted.
+      if (fault.kind !== 'error') return fault.kind === 'cut' ? io.fail(socketClosed()) : io.wait();
+      io.send(encoder.encode(`data: ${fault.data}\n\n`));
+      return io.end();
+    }
+    const event = events[index];
+    if (event === undefined) return io.end();
+    if (index > 0 && delayMs > 0) {
+      await io.wait(delayMs);
+      if (io.done) return;
+    }
+    index++;
+    if (event.content) sent++;
+    io.send(encoder.encode(`data: ${event.data}\n\n`));
+  });
+}
+
 /** A non-streaming body that breaks (cut) or never ends (stall) after `prefix`. */
 function brokenBody(prefix: string, kind: 'cut' | 'stall', signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
   const bytes = encoder.encode(prefix);
   let first = true;
-  let done = false;
-  let wake: (() => void) | undefined;
-  let onAbort: (() => void) | undefined;
-  const finish = (): void => {
-    done = true;
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-    wake?.();
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        onAbort = () => {
-          if (done) return;
-          finish();
-          controller.error(abortReason(signal));
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-      },
-      async pull(controller) {
-        if (done) return;
-        if (first) {
-          first = false;
-          if (bytes.length > 0) {
-            controller.enqueue(bytes);
-            return;
-          }
-        }
-        if (kind === 'cut') {
-          finish();
-          controller.error(socketClosed());
-          return;
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-      },
-      cancel() {
-        finish();
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  return pullBody(signal, (io) => {
+    if (first) {
+      first = false;
+      if (bytes.length > 0) return io.send(bytes);
+    }
+    return kind === 'cut' ? io.fail(socketClosed()) : io.wait();
+  });
 }
 
 function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
