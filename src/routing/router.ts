@@ -42,6 +42,8 @@ export interface DeploymentHealth {
   openUntil: number | undefined;
 }
 
+const MAX_CACHED_PLANS = 1_000;
+
 function groupSpec(entry: string | string[] | ModelGroupConfig, field: string): GroupSpec {
   if (typeof entry === 'string') return { deployments: [entry] };
   if (Array.isArray(entry)) return { deployments: entry };
@@ -55,6 +57,7 @@ export class Router {
   readonly breakers: BreakerRegistry;
   readonly stats = new StatsRegistry();
   readonly health: Health;
+  private readonly resolved = new Map<string, { plan: Plan; directory: ModelDirectory }>();
 
   constructor(private readonly config: RouterConfig) {
     const groups = new Map<string, GroupSpec>();
@@ -94,7 +97,7 @@ export class Router {
     strategy: StrategyOption | undefined,
     directory: ModelDirectory,
   ): { plan: Plan; params: ChatCompletionCreateParams } {
-    const resolved = resolvePlan(params, { ...this.tables, directory });
+    const resolved = this.resolve(params, directory);
     const inputTokens = this.config.estimateInputTokens(params);
     const needs = needsOf(params, inputTokens);
     const varied = applyVariant(resolved.variant, resolved, params, inputTokens + needs.maxOutputTokens, this.config.webSearch !== undefined);
@@ -121,6 +124,20 @@ export class Router {
       },
       params: varied.params,
     };
+  }
+
+  /**
+   * Resolution depends only on the config and the catalog, not on the request's content: it is
+   * cached per model id and fallback list (bounded, so arbitrary ids cannot grow it without limit).
+   */
+  private resolve(params: ChatCompletionCreateParams, directory: ModelDirectory): Plan {
+    const key = params.models === undefined ? params.model : `${params.model}\n${params.models.join('\n')}`;
+    const cached = this.resolved.get(key);
+    if (cached !== undefined && cached.directory === directory) return cached.plan;
+    const plan = resolvePlan(params, { ...this.tables, directory });
+    if (this.resolved.size >= MAX_CACHED_PLANS) this.resolved.clear();
+    this.resolved.set(key, { plan, directory });
+    return plan;
   }
 
   snapshot(): Record<string, DeploymentHealth> {

@@ -75,40 +75,51 @@ export class MinuteCounter {
 }
 
 /**
- * Time-stamped outcomes over a sliding window (default 30 s). Kept as a list pruned on every
- * write and read; capped at `maxEntries` (oldest dropped first) so a burst cannot grow it forever.
+ * Outcomes over a sliding window (default 30 s) in one-second buckets: O(1) to record, O(window
+ * seconds) to read, and bounded memory whatever the request rate.
  */
 export class OutcomeWindow {
-  private entries: { at: number; ok: boolean }[] = [];
+  private readonly seconds: number;
+  private readonly stamps: number[];
+  private readonly calls: number[];
+  private readonly failures: number[];
 
-  constructor(
-    readonly windowMs: number = 30_000,
-    private readonly maxEntries: number = 1000,
-  ) {}
+  constructor(readonly windowMs: number = 30_000) {
+    this.seconds = Math.max(1, Math.ceil(windowMs / 1000));
+    this.stamps = new Array<number>(this.seconds).fill(-1);
+    this.calls = new Array<number>(this.seconds).fill(0);
+    this.failures = new Array<number>(this.seconds).fill(0);
+  }
 
   record(ok: boolean, now: number): void {
-    this.prune(now);
-    this.entries.push({ at: now, ok });
-    if (this.entries.length > this.maxEntries) this.entries.splice(0, this.entries.length - this.maxEntries);
+    const second = Math.floor(now / 1000);
+    const slot = ((second % this.seconds) + this.seconds) % this.seconds;
+    if (this.stamps[slot] !== second) {
+      this.stamps[slot] = second;
+      this.calls[slot] = 0;
+      this.failures[slot] = 0;
+    }
+    this.calls[slot]! += 1;
+    if (!ok) this.failures[slot]! += 1;
   }
 
   /** Calls and failures in the window ending at `now`. */
   counts(now: number): { calls: number; failures: number } {
-    this.prune(now);
+    const second = Math.floor(now / 1000);
+    let calls = 0;
     let failures = 0;
-    for (const entry of this.entries) if (!entry.ok) failures += 1;
-    return { calls: this.entries.length, failures };
+    for (let slot = 0; slot < this.seconds; slot += 1) {
+      const stamp = this.stamps[slot]!;
+      if (stamp > second - this.seconds && stamp <= second) {
+        calls += this.calls[slot]!;
+        failures += this.failures[slot]!;
+      }
+    }
+    return { calls, failures };
   }
 
   clear(): void {
-    this.entries = [];
-  }
-
-  private prune(now: number): void {
-    const cutoff = now - this.windowMs;
-    let drop = 0;
-    while (drop < this.entries.length && this.entries[drop]!.at <= cutoff) drop += 1;
-    if (drop > 0) this.entries.splice(0, drop);
+    this.stamps.fill(-1);
   }
 }
 
@@ -158,7 +169,17 @@ function headerReset(header: (name: string) => string | null, now: number, ...na
  * resets as RFC 3339; `…-input-tokens-…` when the combined token headers are absent).
  * `undefined` when the response carried none of them.
  */
+const RATE_LIMIT_MARKERS = [
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-remaining-tokens',
+  'anthropic-ratelimit-requests-remaining',
+  'anthropic-ratelimit-tokens-remaining',
+  'anthropic-ratelimit-input-tokens-remaining',
+] as const;
+
 export function parseRateLimitHeaders(header: (name: string) => string | null, now: number): RateLimitState | undefined {
+  // Most answers carry none of these: leave before building anything.
+  if (!RATE_LIMIT_MARKERS.some((name) => header(name) !== null)) return undefined;
   const state: RateLimitState = { observedAt: now };
   const set = <K extends keyof RateLimitState>(key: K, value: RateLimitState[K] | undefined): void => {
     if (value !== undefined) state[key] = value;
