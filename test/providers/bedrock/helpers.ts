@@ -1,3 +1,4 @@
+import { type TestContext, testContext } from '../../helpers/adapter.js';
 /**
  * Test helpers for Bedrock: a small AWS event-stream encoder (independent of the decoder under
  * test: its CRC is node:zlib's), fixture transcripts, an independent SigV4 signer on node:crypto,
@@ -7,8 +8,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { HttpResponse } from 'msw';
-import type { AdapterContext, StreamEvent, StreamMapper } from '../../../src/providers/adapter.js';
-import type { ChatCompletionChunk, CompletionUsage, FinishReason, ReasoningDetail } from '../../../src/request/types.js';
+import type { StreamEvent, StreamMapper } from '../../../src/providers/adapter.js';
+import type { ChatCompletionChunk } from '../../../src/request/types.js';
 
 const FIXTURES = new URL('../../fixtures/bedrock/', import.meta.url);
 
@@ -253,64 +254,12 @@ export function expectedBedrockAuthorization(url: string, body: string, stamp: s
 // ---------------------------------------------------------------------------------------------
 // Contexts and stream collection
 
-export interface TestContext extends AdapterContext {
-  warnings: string[];
-}
+export { type Collected, type CollectedToolCall, collect, headerLookup, type TestContext } from '../../helpers/adapter.js';
 
 export function context(model = 'anthropic.claude-haiku-4-5-20251001-v1:0', stream = false, provider = 'bedrock'): TestContext {
-  const warnings: string[] = [];
-  return { provider, model, stream, webSearch: false, warnings, warn: (message) => warnings.push(message) };
+  return testContext(provider, model, stream);
 }
 
-export function headerLookup(headers: Record<string, string> = {}): (name: string) => string | null {
-  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return (name) => lower.get(name.toLowerCase()) ?? null;
-}
-
-export interface CollectedToolCall {
-  index: number;
-  id: string | undefined;
-  type: string | undefined;
-  name: string;
-  arguments: string;
-}
-
-export interface Collected {
-  chunks: ChatCompletionChunk[];
-  content: string;
-  reasoning: string;
-  reasoningDetails: ReasoningDetail[];
-  toolCalls: CollectedToolCall[];
-  finishReason: FinishReason | null;
-  usage: CompletionUsage | undefined;
-}
-
-/** What a stream adds up to, as a consumer would accumulate it. */
-export function collect(chunks: ChatCompletionChunk[], usage?: CompletionUsage): Collected {
-  const out: Collected = { chunks, content: '', reasoning: '', reasoningDetails: [], toolCalls: [], finishReason: null, usage };
-  for (const chunk of chunks) {
-    for (const choice of chunk.choices) {
-      const delta = choice.delta;
-      out.content += delta.content ?? '';
-      out.reasoning += delta.reasoning_content ?? '';
-      out.reasoningDetails.push(...(delta.reasoning_details ?? []));
-      for (const call of delta.tool_calls ?? []) {
-        let entry = out.toolCalls.find((c) => c.index === call.index);
-        if (entry === undefined) {
-          entry = { index: call.index, id: undefined, type: undefined, name: '', arguments: '' };
-          out.toolCalls.push(entry);
-        }
-        entry.id ??= call.id;
-        entry.type ??= call.type;
-        entry.name += call.function?.name ?? '';
-        entry.arguments += call.function?.arguments ?? '';
-      }
-      if (choice.finish_reason !== null) out.finishReason = choice.finish_reason;
-    }
-    if (chunk.usage) out.usage = chunk.usage;
-  }
-  return out;
-}
 
 /** Feeds every event of a transcript fixture to a mapper. */
 export function runMapper(mapper: StreamMapper, name: string): ChatCompletionChunk[] {
