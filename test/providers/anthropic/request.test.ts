@@ -406,3 +406,17 @@ describe('headers and URL', () => {
     expect(JSON.stringify({ messages, tools })).toBe(snapshot);
   });
 });
+
+describe(':online (ctx.webSearch)', () => {
+  it("adds Anthropic's web_search server tool before the caller's own tools", async () => {
+    const alone = await build({}, { ...context(), webSearch: true });
+    expect(alone.body.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }]);
+    const withTools = await build(
+      { tools: [{ type: 'function', function: { name: 'ping', parameters: { type: 'object', properties: {} } } }] },
+      { ...context(), webSearch: true },
+    );
+    expect((withTools.body.tools as Array<{ name: string }>).map((t) => t.name)).toEqual(['web_search', 'ping']);
+    const off = await build({});
+    expect(off.body.tools).toBeUndefined();
+  });
+});
