@@ -3,8 +3,7 @@ import { normalizeHeaders } from './http/headers.js';
 import { DEFAULT_LIMITS, type BufferLimits } from './http/limits.js';
 import type { Transport } from './http/transport.js';
 import type { AdapterContext, ProviderAdapter } from './providers/adapter.js';
-import { readEnv } from './providers/env.js';
-import { ENV_PRESETS } from './providers/environment.js';
+import { providersFromEnvironment } from './providers/environment.js';
 import { gatewayConfigSchema, type GatewayConfig, type GatewayHooks } from './request/config.js';
 import { chatRequestSchema, requestOptionsSchema } from './request/schema.js';
 import type {
@@ -23,8 +22,8 @@ import { ChatStream } from './routing/chat-stream.js';
 import { Executor, type ExecutorOptions } from './routing/executor.js';
 import { withSearchContext } from './routing/web-search.js';
 import { HookEmitter, nextRequestId } from './hooks/emitter.js';
-import { createFetchHandler, type FetchHandler, type ModelListEntry } from './interop/index.js';
-import { splitVariant } from './request/model-id.js';
+import { configuredModels } from './interop/configured-models.js';
+import { createFetchHandler, type FetchHandler } from './interop/index.js';
 import { AttemptSpend } from './routing/spend.js';
 import { BudgetTracker } from './budget/tracker.js';
 import type { BudgetLimit, BudgetScope, BudgetStatus, Reservation } from './budget/types.js';
@@ -99,17 +98,6 @@ function mergeHeaders(a: Record<string, string> | undefined, b: Record<string, s
   if (a === undefined) return b;
   if (b === undefined) return a;
   return { ...a, ...b };
-}
-
-function providersFromEnvironment(): Record<string, ProviderAdapter> {
-  const providers: Record<string, ProviderAdapter> = {};
-  for (const preset of ENV_PRESETS) {
-    if (!preset.envNames.some((name) => readEnv(name) !== undefined)) continue;
-    // A key alone is not always enough (Azure also needs its endpoint).
-    const adapter = preset.create();
-    if (adapter.hasCredentials()) providers[preset.key] = adapter;
-  }
-  return providers;
 }
 
 function toModelmuxError(error: unknown): ModelmuxError {
@@ -361,41 +349,6 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       return chatStream;
     }
 
-    /** `GET /models`: the configured aliases and groups, and every `provider/model` the config names, with prices. */
-    async function listModels(): Promise<ModelListEntry[]> {
-      const found = await directory.load();
-      const describe = (id: string): ModelListEntry => {
-        const slash = id.indexOf('/');
-        const provider = id.slice(0, slash);
-        const adapter = providerMap.get(provider);
-        const facts = adapter === undefined ? undefined : found.describe(provider, adapter.name, id.slice(slash + 1));
-        return {
-          id,
-          owned_by: provider,
-          ...(facts?.price === undefined ? {} : { pricing: { ...facts.price, unit: 'USD per 1M tokens' } }),
-          ...(facts?.contextWindow === undefined ? {} : { context_window: facts.contextWindow }),
-        };
-      };
-      const entries: ModelListEntry[] = [];
-      const named = new Set<string>();
-      const mention = (id: string) => {
-        if (id.indexOf('/') > 0 && providerMap.has(id.slice(0, id.indexOf('/')))) named.add(splitVariant(id).base);
-      };
-      for (const [alias, target] of Object.entries(parsed.models ?? {})) {
-        const deployments = (typeof target === 'string' ? [target] : Array.isArray(target) ? target : target.deployments).map((d) =>
-          typeof d === 'string' ? d : d.model,
-        );
-        deployments.forEach(mention);
-        entries.push({ id: alias, owned_by: 'modelmux', deployments });
-      }
-      for (const list of [routing.fallbacks, routing.contextWindowFallbacks, routing.contentPolicyFallbacks]) {
-        for (const [from, to] of Object.entries(list ?? {})) [from, ...to].forEach(mention);
-      }
-      Object.keys(parsed.pricing ?? {}).forEach(mention);
-      for (const id of named) entries.push(describe(id));
-      return entries;
-    }
-
     const gateway: Gateway = {
       chat: { completions: { create } as ChatCompletions },
       providers: [...providerMap.keys()],
@@ -419,7 +372,9 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         tracker?.close();
       },
     };
-    const handler = createFetchHandler(gateway, { listModels });
+    const handler = createFetchHandler(gateway, {
+      listModels: async () => configuredModels(parsed, providerMap, await directory.load()),
+    });
     return gateway;
   };
 }
