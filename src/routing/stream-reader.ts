@@ -44,6 +44,7 @@ export class StreamReader {
   private readonly queue: ChatCompletionChunk[] = [];
   private head = 0;
   private finished = false;
+  private pendingError: unknown = undefined;
   private readonly iterator: AsyncIterator<Uint8Array>;
   private readonly decoder: EventDecoder;
   private lastEventAt = Date.now();
@@ -90,6 +91,7 @@ export class StreamReader {
         this.queue.length = 0;
         this.head = 0;
       }
+      if (this.pendingError !== undefined) throw this.pendingError;
       if (this.finished) return undefined;
       let result: IteratorResult<Uint8Array>;
       try {
@@ -103,14 +105,32 @@ export class StreamReader {
         throw this.attempt.signal.aborted ? this.attempt.signal.reason : error;
       }
       if (result.done) {
-        this.decoder.end();
+        if (!this.decode(() => this.decoder.end())) continue;
         this.finish();
         if (!this.mapper.complete) {
           throw new InvalidResponseError("The stream ended before the provider's terminal signal", this.settings.errorDetails);
         }
         continue;
       }
-      this.decoder.feed(result.value);
+      const bytes = result.value;
+      this.decode(() => this.decoder.feed(bytes));
+    }
+  }
+
+  /**
+   * Runs the decoder; an error it throws (an in-band error event, a malformed event) is held
+   * until the chunks decoded before it in the same read have been handed out: nothing delivered
+   * by the provider is lost. Returns false when an error is now pending.
+   */
+  private decode(run: () => void): boolean {
+    try {
+      run();
+      return true;
+    } catch (error) {
+      this.pendingError = error;
+      this.finished = true;
+      this.stopTimer();
+      return false;
     }
   }
 

@@ -111,6 +111,22 @@ describe('stream faults on a real loopback server', () => {
     expect(streamError.provider).toBe('local');
   });
 
+  it('chunks that arrive in the same read as an in-band error are delivered before the StreamError', async () => {
+    server.handle((_req, res) => {
+      startSse(res);
+      res.write(sseChunk({ content: 'A' }));
+      setTimeout(() => res.end(`${sseChunk({ content: 'B' })}data: {"error":{"message":"boom","type":"server_error"}}\n\n`), 50);
+    });
+    const stream = await gateway().chat.completions.create({ model: 'local/m', messages, stream: true });
+    const delivered: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of stream) delivered.push(chunk.choices[0]?.delta?.content ?? '');
+    })().catch((e: unknown) => e);
+    expect(delivered).toEqual(['A', 'B']);
+    expect(error).toBeInstanceOf(StreamError);
+    expect((error as StreamError).partialContent).toBe('AB');
+  });
+
   it('a stream that ends cleanly before any finish_reason is a StreamError, never a short answer', async () => {
     server.handle((_req, res) => {
       startSse(res);
