@@ -159,7 +159,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
     async function create(params: ChatCompletionCreateParams, options: RequestOptions = {}): Promise<ChatCompletion | ChatStream> {
       const validated = parseOrThrow(chatRequestSchema, params, '') as ChatCompletionCreateParams;
       const opts = parseOrThrow(requestOptionsSchema, options, 'options') as RequestOptions;
-      const { plan, params: request } = router.plan(validated, opts.strategy, await directory.load());
+      const { plan, params: request, inputTokens } = router.plan(validated, opts.strategy, await directory.load());
       const stream = request.stream === true;
       const requestId = nextRequestId();
       const startedAt = Date.now();
@@ -218,7 +218,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         },
       });
       const scope = new CallScope(opts.signal, opts.timeoutMs ?? parsed.timeoutMs ?? DEFAULT_TIMEOUTS.timeoutMs);
-      const spend = tracker === undefined ? undefined : new AttemptSpend(tracker, request, opts.scope ?? {}, scope, estimateInputTokens(request), costOptions);
+      const spend = tracker === undefined ? undefined : new AttemptSpend(tracker, request, opts.scope ?? {}, scope, inputTokens, costOptions);
       const executorOptions: ExecutorOptions = {
         onRetry: (event) => emitter.emit('onRetry', { requestId, ...event }),
         onFallback: (event) => emitter.emit('onFallback', { requestId, ...event }),

@@ -96,7 +96,7 @@ export class Router {
     params: ChatCompletionCreateParams,
     strategy: StrategyOption | undefined,
     directory: ModelDirectory,
-  ): { plan: Plan; params: ChatCompletionCreateParams } {
+  ): { plan: Plan; params: ChatCompletionCreateParams; inputTokens: number } {
     const resolved = this.resolve(params, directory);
     const inputTokens = this.config.estimateInputTokens(params);
     const needs = needsOf(params, inputTokens);
@@ -123,6 +123,7 @@ export class Router {
         contentPolicyFallbacks: eligible.contentPolicyFallbacks.map(order),
       },
       params: varied.params,
+      inputTokens,
     };
   }
 
