@@ -3,7 +3,7 @@ import { normalizeHeaders } from './http/headers.js';
 import { DEFAULT_LIMITS, type BufferLimits } from './http/limits.js';
 import type { Transport } from './http/transport.js';
 import type { AdapterContext, ProviderAdapter } from './providers/adapter.js';
-import { providersFromEnvironment } from './providers/environment.js';
+import { environmentProviderKeys, providersFromEnvironment } from './providers/environment.js';
 import { gatewayConfigSchema, type GatewayConfig, type GatewayHooks } from './request/config.js';
 import { chatRequestSchema, requestOptionsSchema } from './request/schema.js';
 import type {
@@ -22,8 +22,7 @@ import { ChatStream } from './routing/chat-stream.js';
 import { Executor, type ExecutorOptions } from './routing/executor.js';
 import { withSearchContext } from './routing/web-search.js';
 import { HookEmitter, nextRequestId } from './hooks/emitter.js';
-import { configuredModels } from './interop/configured-models.js';
-import { createFetchHandler, type FetchHandler } from './interop/index.js';
+import type { FetchHandler } from './interop/fetch-handler.js';
 import { AttemptSpend } from './routing/spend.js';
 import { BudgetTracker } from './budget/tracker.js';
 import type { BudgetLimit, BudgetScope, BudgetStatus, Reservation } from './budget/types.js';
@@ -108,8 +107,9 @@ function toModelmuxError(error: unknown): ModelmuxError {
 export function defineCreateGateway(defaultTransport: () => Transport): (config?: GatewayConfig) => Gateway {
   return function createGateway(config: GatewayConfig = {}): Gateway {
     const parsed = parseOrThrow(gatewayConfigSchema, config, 'config');
-    const providerMap = new Map(Object.entries(parsed.providers ?? providersFromEnvironment()));
     const routing = parsed.routing ?? {};
+    const providerKeys = parsed.providers === undefined ? environmentProviderKeys() : Object.keys(parsed.providers);
+    const providerMap = new Map(parsed.providers === undefined ? [] : Object.entries(parsed.providers));
     const router = new Router({
       providers: providerMap,
       models: parsed.models ?? {},
@@ -121,6 +121,14 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       webSearch: routing.webSearch,
       estimateInputTokens,
     });
+    // Configured from the environment, the adapters (native ones loaded on demand) join the map before the first request.
+    let environmentPending = parsed.providers === undefined;
+    let loadingEnvironment: Promise<void> | undefined;
+    const loadEnvironment = (): Promise<void> =>
+      (loadingEnvironment ??= providersFromEnvironment(providerKeys).then((providers) => {
+        for (const [key, adapter] of providers) providerMap.set(key, adapter);
+        environmentPending = false;
+      }));
     const hooks = config.hooks;
     const emitter = new HookEmitter(hooks);
     const directory = createModelDirectory(parsed.pricing);
@@ -159,6 +167,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
     async function create(params: ChatCompletionCreateParams, options: RequestOptions = {}): Promise<ChatCompletion | ChatStream> {
       const validated = parseOrThrow(chatRequestSchema, params, '') as ChatCompletionCreateParams;
       const opts = parseOrThrow(requestOptionsSchema, options, 'options') as RequestOptions;
+      if (environmentPending) await loadEnvironment();
       const { plan, params: request, inputTokens } = router.plan(validated, opts.strategy, await directory.load());
       const stream = request.stream === true;
       const requestId = nextRequestId();
@@ -351,7 +360,7 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
 
     const gateway: Gateway = {
       chat: { completions: { create } as ChatCompletions },
-      providers: [...providerMap.keys()],
+      providers: providerKeys,
       stats: () => router.snapshot(),
       budget:
         tracker === undefined
@@ -363,8 +372,9 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
               removeLimit: (id) => tracker.removeLimit(id),
               listLimits: () => tracker.listLimits(),
             },
-      get fetch(): FetchHandler {
-        return handler;
+      fetch: async (input, init) => {
+        handler ??= await loadFetchHandler();
+        return handler(input, init);
       },
       close() {
         for (const transport of transports.values()) transport.close();
@@ -372,9 +382,17 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         tracker?.close();
       },
     };
-    const handler = createFetchHandler(gateway, {
-      listModels: async () => configuredModels(parsed, providerMap, await directory.load()),
-    });
+    // `mux.fetch` and its /models listing load on first use: most gateways never serve HTTP.
+    let handler: FetchHandler | undefined;
+    async function loadFetchHandler(): Promise<FetchHandler> {
+      const [{ createFetchHandler }, { configuredModels }] = await Promise.all([import('./interop/fetch-handler.js'), import('./interop/configured-models.js')]);
+      return createFetchHandler(gateway, {
+        listModels: async () => {
+          if (environmentPending) await loadEnvironment();
+          return configuredModels(parsed, providerMap, await directory.load());
+        },
+      });
+    }
     return gateway;
   };
 }

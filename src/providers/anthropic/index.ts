@@ -1,8 +1,8 @@
 import { normalizeHeaders } from '../../http/headers.js';
 import type { HttpRequest } from '../../http/transport.js';
 import type { AdapterContext, ProviderAdapter } from '../adapter.js';
-import { loadApiKey, readEnv } from '../env.js';
-import type { EnvPreset } from '../openai-compatible/index.js';
+import { loadApiKey, readEnv, readFirstEnv } from '../env.js';
+import { API_KEY_ENV } from './env.js';
 import { parseHttpError } from './errors.js';
 import { buildBody } from './request.js';
 import { parseMessage } from './response.js';
@@ -32,7 +32,6 @@ export interface AnthropicSettings {
 
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 const DEFAULT_VERSION = '2023-06-01';
-const KEY_ENV = ['ANTHROPIC_API_KEY'] as const;
 
 function betaHeader(user: string | undefined, betas: readonly string[]): string | undefined {
   const all = new Set<string>();
@@ -55,7 +54,7 @@ export function anthropic(settings: AnthropicSettings = {}): ProviderAdapter {
 
   function authHeaders(ctx: AdapterContext): Record<string, string> {
     if (userAuth) return {};
-    const key = loadApiKey({ explicit: settings.apiKey, envNames: KEY_ENV, provider: ctx.provider, required: true });
+    const key = loadApiKey({ explicit: settings.apiKey, envNames: API_KEY_ENV, provider: ctx.provider, required: true });
     return key === undefined ? {} : { 'x-api-key': key };
   }
 
@@ -85,10 +84,7 @@ export function anthropic(settings: AnthropicSettings = {}): ProviderAdapter {
     parseError: (status, bodyText, header, ctx) => parseHttpError(status, bodyText, header, ctx),
 
     hasCredentials(): boolean {
-      return userAuth || (settings.apiKey ?? readEnv('ANTHROPIC_API_KEY')) !== undefined;
+      return userAuth || (settings.apiKey ?? readFirstEnv(API_KEY_ENV)) !== undefined;
     },
   };
 }
-
-/** Configures `anthropic` from `ANTHROPIC_API_KEY` for `createGateway()` without `providers`. */
-export const anthropicEnvPreset: EnvPreset = { key: 'anthropic', envNames: ['ANTHROPIC_API_KEY'], create: () => anthropic() };

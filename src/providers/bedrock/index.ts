@@ -24,8 +24,8 @@ import { normalizeHeaders } from '../../http/headers.js';
 import { registerSecret } from '../../http/redact.js';
 import type { HttpRequest } from '../../http/transport.js';
 import type { AdapterContext, ProviderAdapter } from '../adapter.js';
-import { loadApiKey, readEnv, readFirstEnv } from '../env.js';
-import type { EnvPreset } from '../openai-compatible/index.js';
+import { loadApiKey, readEnv } from '../env.js';
+import { BEARER_ENV, envCredentials, envRegion, KEY_ID_ENV, SECRET_ENV } from './env.js';
 import { parseBedrockError } from './errors.js';
 import { buildConverseRequest } from './request.js';
 import { parseConverseResponse } from './response.js';
@@ -56,10 +56,6 @@ export interface BedrockSettings {
 }
 
 const SERVICE = 'bedrock';
-const KEY_ID_ENV = 'AWS_ACCESS_KEY_ID';
-const SECRET_ENV = 'AWS_SECRET_ACCESS_KEY';
-const TOKEN_ENV = 'AWS_SESSION_TOKEN';
-const BEARER_ENV = 'AWS_BEARER_TOKEN_BEDROCK';
 
 /** The region in a Bedrock runtime endpoint's host name, if it is one. */
 function regionFromURL(url: string | undefined): string | undefined {
@@ -68,13 +64,6 @@ function regionFromURL(url: string | undefined): string | undefined {
 }
 
 type Auth = { kind: 'header' } | { kind: 'bearer'; token: string } | { kind: 'sigv4'; credentials: AwsCredentials };
-
-function envCredentials(): AwsCredentials | undefined {
-  const accessKeyId = readEnv(KEY_ID_ENV);
-  const secretAccessKey = readEnv(SECRET_ENV);
-  if (accessKeyId === undefined || secretAccessKey === undefined) return undefined;
-  return { accessKeyId, secretAccessKey, sessionToken: readEnv(TOKEN_ENV) };
-}
 
 function checkCredentials(value: unknown, ctx: AdapterContext): AwsCredentials {
   const creds = value as Partial<AwsCredentials> | null | undefined;
@@ -96,7 +85,7 @@ export function bedrock(settings: BedrockSettings = {}): ProviderAdapter {
   const jsonTools = new WeakMap<AdapterContext, string>();
 
   function region(): string | undefined {
-    return settings.region ?? readFirstEnv(['AWS_REGION', 'AWS_DEFAULT_REGION']) ?? regionFromURL(explicitBase);
+    return settings.region ?? envRegion() ?? regionFromURL(explicitBase);
   }
 
   async function resolveAuth(ctx: AdapterContext): Promise<Auth> {
@@ -181,6 +170,3 @@ export function bedrock(settings: BedrockSettings = {}): ProviderAdapter {
     },
   };
 }
-
-/** Bedrock for `createGateway()` without `providers`: configured when AWS keys and a region are in the environment. */
-export const bedrockEnvPreset: EnvPreset = { key: 'bedrock', envNames: [KEY_ID_ENV, BEARER_ENV], create: () => bedrock() };

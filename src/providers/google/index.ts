@@ -3,7 +3,7 @@ import { normalizeHeaders } from '../../http/headers.js';
 import type { HttpRequest } from '../../http/transport.js';
 import type { AdapterContext, ProviderAdapter } from '../adapter.js';
 import { loadApiKey, readFirstEnv } from '../env.js';
-import type { EnvPreset } from '../openai-compatible/index.js';
+import { API_KEY_ENV } from './env.js';
 import { parseHttpError } from './errors.js';
 import { buildBody } from './request.js';
 import { parseGenerateContent } from './response.js';
@@ -26,7 +26,6 @@ export interface GoogleSettings {
   apiVersion?: string;
 }
 
-export const GOOGLE_API_KEY_ENV: readonly string[] = ['GEMINI_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'GOOGLE_API_KEY'];
 const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
 const DEFAULT_API_VERSION = 'v1beta';
 /** `gemini-2.5-flash`, `models/gemini-2.5-flash`, `tunedModels/my-model-123`. */
@@ -56,7 +55,7 @@ export function google(settings: GoogleSettings = {}): ProviderAdapter {
 
   function authHeaders(ctx: AdapterContext): Record<string, string> {
     if (userAuth) return {};
-    const key = loadApiKey({ explicit: settings.apiKey, envNames: GOOGLE_API_KEY_ENV, provider: ctx.provider, required: true });
+    const key = loadApiKey({ explicit: settings.apiKey, envNames: API_KEY_ENV, provider: ctx.provider, required: true });
     return key === undefined ? {} : { 'x-goog-api-key': key };
   }
 
@@ -85,10 +84,7 @@ export function google(settings: GoogleSettings = {}): ProviderAdapter {
     nativeWebSearch: true,
 
     hasCredentials(): boolean {
-      return userAuth || (settings.apiKey ?? readFirstEnv(GOOGLE_API_KEY_ENV)) !== undefined;
+      return userAuth || (settings.apiKey ?? readFirstEnv(API_KEY_ENV)) !== undefined;
     },
   };
 }
-
-/** Configures `google` from the environment when one of its key variables is set. */
-export const googleEnvPreset: EnvPreset = { key: 'google', envNames: GOOGLE_API_KEY_ENV, create: () => google() };

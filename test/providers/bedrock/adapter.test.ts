@@ -2,7 +2,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthenticationError, ValidationError } from '../../../src/errors/index.js';
 import { redact } from '../../../src/http/redact.js';
-import { bedrock, bedrockEnvPreset, type BedrockSettings } from '../../../src/providers/bedrock/index.js';
+import { configuredFromEnv } from '../../../src/providers/bedrock/env.js';
+import { bedrock, type BedrockSettings } from '../../../src/providers/bedrock/index.js';
 import type { ChatCompletionCreateParams } from '../../../src/request/types.js';
 import { context, expectedBedrockAuthorization } from './helpers.js';
 
@@ -59,12 +60,8 @@ describe('bedrock()', () => {
   ])('hasCredentials: %s → %s', (_name, env, settings, expected) => {
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     expect(bedrock(settings).hasCredentials()).toBe(expected);
-  });
-
-  it('bedrockEnvPreset', () => {
-    expect(bedrockEnvPreset.key).toBe('bedrock');
-    expect(bedrockEnvPreset.envNames).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_BEARER_TOKEN_BEDROCK']);
-    expect(bedrockEnvPreset.create().name).toBe('bedrock');
+    // Configured from the environment (no settings) exactly when bedrock() would have credentials.
+    if (Object.keys(settings).length === 0) expect(configuredFromEnv()).toBe(expected);
   });
 
   it('the region comes from a bedrock-runtime baseURL when nothing else gives it', async () => {

@@ -1,7 +1,8 @@
 /** Request mapping: URL and auth, contents, tools, generationConfig, thinking, signatures, providerOptions. */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthenticationError, ValidationError } from '../../../src/errors/index.js';
-import { google, googleEnvPreset } from '../../../src/providers/google/index.js';
+import { configuredFromEnv } from '../../../src/providers/google/env.js';
+import { google } from '../../../src/providers/google/index.js';
 import type { ChatCompletionCreateParams, ChatMessage, ReasoningEffort } from '../../../src/request/types.js';
 import { build, context, HOST, KEY, thrown } from './helpers.js';
 
@@ -66,11 +67,14 @@ describe('endpoint and authentication', () => {
     expect(env.hasCredentials()).toBe(true);
   });
 
-  it('exports an environment preset', () => {
-    expect(googleEnvPreset.key).toBe('google');
-    expect(googleEnvPreset.envNames).toEqual(['GEMINI_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'GOOGLE_API_KEY']);
-    const created = googleEnvPreset.create();
-    expect([created.kind, created.name, created.streamFormat]).toEqual(['google', 'google', 'sse']);
+  it('is configured from the environment exactly when google() would have a key', () => {
+    for (const name of ['GEMINI_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'GOOGLE_API_KEY']) vi.stubEnv(name, '');
+    expect([configuredFromEnv(), google().hasCredentials()]).toEqual([false, false]);
+    for (const name of ['GEMINI_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'GOOGLE_API_KEY']) {
+      vi.stubEnv(name, 'AIza-env');
+      expect([configuredFromEnv(), google().hasCredentials()]).toEqual([true, true]);
+      vi.stubEnv(name, '');
+    }
   });
 });
 
