@@ -24,7 +24,8 @@ import { withSearchContext } from './routing/web-search.js';
 import { HookEmitter, nextRequestId } from './hooks/emitter.js';
 import type { FetchHandler } from './interop/fetch-handler.js';
 import { AttemptSpend } from './routing/spend.js';
-import { BudgetTracker } from './budget/tracker.js';
+import { LimitBook } from './budget/limit-book.js';
+import type { BudgetTracker } from './budget/tracker.js';
 import type { BudgetLimit, BudgetScope, BudgetStatus, Reservation } from './budget/types.js';
 import { ModelmuxError } from './errors/base.js';
 import { AbortError, InvalidResponseError } from './errors/classes.js';
@@ -132,10 +133,14 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
     const hooks = config.hooks;
     const emitter = new HookEmitter(hooks);
     const directory = createModelDirectory(parsed.pricing);
-    const tracker =
-      parsed.budget === undefined
-        ? undefined
-        : new BudgetTracker(parsed.budget, {
+    // The budget config is validated now; the tracker (reservations, store, leases) loads with the first request.
+    const book = parsed.budget === undefined ? undefined : new LimitBook(parsed.budget);
+    let tracker: BudgetTracker | undefined;
+    let loadingTracker: Promise<BudgetTracker> | undefined;
+    const loadTracker = (limits: LimitBook): Promise<BudgetTracker> =>
+      (loadingTracker ??= import('./budget/tracker.js').then(
+        ({ BudgetTracker }) =>
+          (tracker = new BudgetTracker(limits, {
             onSpend: (event) => emitter.emit('onSpend', event),
             onBudgetThreshold: (event) => emitter.emit('onBudgetThreshold', event),
             onBudgetExceeded: (event) => emitter.emit('onBudgetExceeded', event),
@@ -148,7 +153,8 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
                 ...(event.model === undefined ? {} : { model: event.model }),
               });
             },
-          });
+          })),
+      ));
     const policy: RetryPolicy = { ...DEFAULT_RETRY, ...parsed.retry };
     const limits: BufferLimits = { ...DEFAULT_LIMITS, ...parsed.limits };
     const gatewayHeaders = parsed.headers === undefined ? undefined : normalizeHeaders(parsed.headers);
@@ -227,7 +233,8 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
         },
       });
       const scope = new CallScope(opts.signal, opts.timeoutMs ?? parsed.timeoutMs ?? DEFAULT_TIMEOUTS.timeoutMs);
-      const spend = tracker === undefined ? undefined : new AttemptSpend(tracker, request, opts.scope ?? {}, scope, inputTokens, costOptions);
+      const budgetTracker = book === undefined ? undefined : (tracker ?? (await loadTracker(book)));
+      const spend = budgetTracker === undefined ? undefined : new AttemptSpend(budgetTracker, request, opts.scope ?? {}, scope, inputTokens, costOptions);
       const executorOptions: ExecutorOptions = {
         onRetry: (event) => emitter.emit('onRetry', { requestId, ...event }),
         onFallback: (event) => emitter.emit('onFallback', { requestId, ...event }),
@@ -363,14 +370,14 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
       providers: providerKeys,
       stats: () => router.snapshot(),
       budget:
-        tracker === undefined
+        book === undefined
           ? undefined
           : {
-              get: (scope) => tracker.get(scope),
-              setLimits: (limits) => tracker.setLimits(limits),
-              addLimit: (limit) => tracker.addLimit(limit),
-              removeLimit: (id) => tracker.removeLimit(id),
-              listLimits: () => tracker.listLimits(),
+              get: async (scope) => (tracker ?? (await loadTracker(book))).get(scope),
+              setLimits: (limits) => book.set(limits),
+              addLimit: (limit) => book.add(limit),
+              removeLimit: (id) => book.remove(id),
+              listLimits: () => book.list(),
             },
       fetch: async (input, init) => {
         handler ??= await loadFetchHandler();

@@ -20,7 +20,8 @@ import {
   ModelNotAllowedError,
   ValidationError,
 } from '../errors/index.js';
-import { canonicalScope, compileLimits, matchLimits, modelAllowed, parseBudgetConfig, type CompiledLimit, type MatchedLimit } from './limits.js';
+import { LimitBook } from './limit-book.js';
+import { canonicalScope, matchLimits, modelAllowed, type CompiledLimit, type MatchedLimit } from './limits.js';
 import { memoryStore } from './memory-store.js';
 import { actualToNanoUsd, estimateToNanoUsd, formatUsd, fractionOf, nanoUsdToUsd } from './money.js';
 import { periodEnd, periodKey, type BudgetPeriod } from './periods.js';
@@ -122,7 +123,8 @@ function toStoreError(error: unknown, kind: string): ModelmuxError {
 
 export class BudgetTracker {
   readonly store: BudgetStore;
-  private limits: CompiledLimit[];
+  /** The limits, shared with the gateway's `mux.budget` (which may change them while requests run). */
+  readonly book: LimitBook;
   private readonly deploymentLimits: Map<string, CompiledLimit>;
   private readonly onUnpriced: 'reject' | 'allow';
   private readonly onLimit: 'reject' | 'wait';
@@ -139,9 +141,9 @@ export class BudgetTracker {
   /** Reserves waiting for a maxParallel slot: woken when a local reservation finishes. */
   private readonly waiters = new Set<() => void>();
 
-  constructor(config: BudgetConfig, events: BudgetEvents = {}) {
-    const parsed = parseBudgetConfig(config);
-    this.limits = parsed.limits;
+  constructor(config: BudgetConfig | LimitBook, events: BudgetEvents = {}) {
+    this.book = config instanceof LimitBook ? config : new LimitBook(config);
+    const parsed = this.book.config;
     this.deploymentLimits = parsed.deploymentLimits;
     this.store = parsed.store ?? memoryStore();
     this.onUnpriced = parsed.onUnpriced;
@@ -151,39 +153,31 @@ export class BudgetTracker {
     this.events = events;
   }
 
+  private get limits(): CompiledLimit[] {
+    return this.book.limits;
+  }
+
   // ------------------------------------------------------------------------------------------
   // Limits at run time
 
   /** The configured limits (ids filled in). */
   listLimits(): BudgetLimit[] {
-    return this.limits.map((l) => {
-      const out: BudgetLimit = { id: l.id, scope: { ...l.scope } };
-      if (l.usd !== undefined) out.usd = l.usd;
-      if (l.period !== undefined) out.period = l.period;
-      if (l.rpm !== undefined) out.rpm = l.rpm;
-      if (l.tpm !== undefined) out.tpm = l.tpm;
-      if (l.maxParallel !== undefined) out.maxParallel = l.maxParallel;
-      if (l.models !== undefined) out.models = [...l.models];
-      return out;
-    });
+    return this.book.list();
   }
 
   /** Replaces every limit. Counters are kept by limit id: a limit keeping its id keeps its spend. */
   setLimits(limits: BudgetLimit[]): void {
-    this.limits = compileLimits(limits);
+    this.book.set(limits);
   }
 
   /** Adds one limit (its id must be new). */
   addLimit(limit: BudgetLimit): void {
-    const [compiled] = compileLimits([limit], new Set(this.limits.map((l) => l.id)), this.limits.length);
-    if (compiled !== undefined) this.limits = [...this.limits, compiled];
+    this.book.add(limit);
   }
 
   /** Removes the limit with this id; `false` when there is none. Its counters stay in the store until they expire. */
   removeLimit(id: string): boolean {
-    const before = this.limits.length;
-    this.limits = this.limits.filter((l) => l.id !== id);
-    return this.limits.length !== before;
+    return this.book.remove(id);
   }
 
   // ------------------------------------------------------------------------------------------

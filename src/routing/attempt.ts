@@ -7,7 +7,7 @@ import type { AdapterContext } from '../providers/adapter.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from '../request/types.js';
 import type { AttemptController } from './call-scope.js';
 import type { RoutedDeployment as Deployment } from './plan.js';
-import { isMeaningful, StreamReader } from './stream-reader.js';
+import { decoderFor, isMeaningful, StreamReader } from './stream-reader.js';
 
 /** The most of an error body that is read: enough for any provider's error JSON. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -141,8 +141,9 @@ export async function openStream(
       const text = await readBody(response, MAX_ERROR_BODY_BYTES, errorDetails).catch(() => '');
       throw unexpectedBody(deployment, response, text, ctx, expected);
     }
+    const decoder = await decoderFor(format, errorDetails);
     reader = new StreamReader(response, deployment.adapter.createStreamMapper(ctx), controller, {
-      format,
+      decoder,
       idleTimeoutMs: settings.idleTimeoutMs,
       limits: settings.limits,
       includeUsage: settings.includeUsage,

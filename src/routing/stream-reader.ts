@@ -2,14 +2,13 @@ import type { ErrorDetails } from '../errors/base.js';
 import { InvalidResponseError, TimeoutError } from '../errors/classes.js';
 import type { StreamEvent, StreamFormat, StreamMapper } from '../providers/adapter.js';
 import type { BufferLimits } from '../http/limits.js';
-import { createAwsEventStreamDecoder } from '../http/aws-event-stream.js';
 import { createSseDecoder } from '../http/sse.js';
 import type { HttpResponse } from '../http/transport.js';
 import type { ChatCompletionChunk, CompletionUsage } from '../request/types.js';
 import type { AttemptController } from './call-scope.js';
 
 export interface StreamReaderSettings {
-  format: StreamFormat;
+  decoder: DecoderFactory;
   idleTimeoutMs: number;
   limits: BufferLimits;
   /** Append a `choices: []` chunk with usage at the end (the caller asked for `include_usage`). */
@@ -24,14 +23,19 @@ interface EventDecoder {
   end(): void;
 }
 
-function createDecoder(settings: StreamReaderSettings, onEvent: (event: StreamEvent) => void): EventDecoder {
-  switch (settings.format) {
+export type DecoderFactory = (options: { limits: BufferLimits; errorDetails: ErrorDetails; onEvent(event: StreamEvent): void }) => EventDecoder;
+
+let awsEventStreamDecoder: Promise<DecoderFactory> | undefined;
+
+/** The decoder of a stream format. The AWS event-stream one (Bedrock only) loads on first use. */
+export function decoderFor(format: StreamFormat, errorDetails: ErrorDetails): DecoderFactory | Promise<DecoderFactory> {
+  switch (format) {
     case 'sse':
-      return createSseDecoder({ limits: settings.limits, errorDetails: settings.errorDetails, onEvent });
+      return createSseDecoder;
     case 'aws-eventstream':
-      return createAwsEventStreamDecoder({ limits: settings.limits, errorDetails: settings.errorDetails, onEvent });
+      return (awsEventStreamDecoder ??= import('../http/aws-event-stream.js').then((m) => m.createAwsEventStreamDecoder));
     default:
-      throw new InvalidResponseError(`Stream format "${settings.format}" has no decoder`, settings.errorDetails);
+      throw new InvalidResponseError(`Stream format "${String(format)}" has no decoder`, errorDetails);
   }
 }
 
@@ -57,9 +61,13 @@ export class StreamReader {
     private readonly settings: StreamReaderSettings,
   ) {
     this.iterator = response.body[Symbol.asyncIterator]();
-    this.decoder = createDecoder(settings, (event) => {
-      if (this.mapper.isKeepAlive?.(event) !== true) this.lastEventAt = Date.now();
-      this.mapper.push(event, this.queue);
+    this.decoder = settings.decoder({
+      limits: settings.limits,
+      errorDetails: settings.errorDetails,
+      onEvent: (event) => {
+        if (this.mapper.isKeepAlive?.(event) !== true) this.lastEventAt = Date.now();
+        this.mapper.push(event, this.queue);
+      },
     });
     this.armIdle(settings.idleTimeoutMs);
   }
