@@ -76,9 +76,15 @@ describe('the built package', () => {
     expect(seen.size).toBeGreaterThan(1);
   });
 
-  it('the package.json exports map selects the node transport only under the node condition', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, unknown>>; sideEffects: boolean };
-    expect(Object.keys(pkg.exports['.']!)[0]).toBe('node');
+  it('the package.json exports map selects the node transport only under the node condition (Bun takes the fetch one)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, Record<string, { import: { default: string } }>>;
+      sideEffects: boolean;
+    };
+    // Bun also matches `node`, so its own condition must come first.
+    expect(Object.keys(pkg.exports['.']!).slice(0, 2)).toEqual(['bun', 'node']);
+    expect(pkg.exports['.']!.bun!.import.default).toBe('./dist/edge.js');
+    expect(pkg.exports['.']!.node!.import.default).toBe('./dist/index.js');
     expect(pkg.sideEffects).toBe(false);
   });
 });
