@@ -42,8 +42,7 @@ export const PICO_USD_PER_USD = 1_000_000_000_000n;
 
 /** USD per 1M tokens → integer pico-USD per token (exact for prices with ≤ 6 decimals). */
 export function picoUsdPerToken(usdPerMillion: number): bigint {
-  if (!Number.isFinite(usdPerMillion) || usdPerMillion < 0) throw new RangeError(`invalid price ${usdPerMillion}`);
-  return BigInt(Math.round(usdPerMillion * 1e6));
+  return BigInt(picoPerToken(usdPerMillion));
 }
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
@@ -73,6 +72,21 @@ export function activeTier(price: ModelPrice, promptTokens: number): PriceTier |
   return active;
 }
 
+/** The per-million prices that apply to a call with `promptTokens` input tokens (its tier, cache TTL). */
+function pricesFor(price: ModelPrice, promptTokens: number, options: CostOptions) {
+  const tier = activeTier(price, promptTokens);
+  const input = tier?.input ?? price.input;
+  const output = tier?.output ?? price.output;
+  const write5m = tier?.cacheWrite ?? price.cacheWrite ?? input;
+  return {
+    input,
+    output,
+    cacheRead: tier?.cacheRead ?? price.cacheRead ?? input,
+    cacheWrite: options.cacheWriteTtl === '1h' ? (tier?.cacheWrite1h ?? price.cacheWrite1h ?? write5m) : write5m,
+    reasoning: price.reasoning ?? output,
+  };
+}
+
 /** Exact cost in pico-USD. */
 export function computeCostPicoUsd(usage: UsageForCost, price: ModelPrice, options: CostOptions = {}): bigint {
   const prompt = count(usage.prompt_tokens);
@@ -87,26 +101,50 @@ export function computeCostPicoUsd(usage: UsageForCost, price: ModelPrice, optio
   let reasoning = count(usage.completion_tokens_details?.reasoning_tokens);
   if (reasoning > completion) reasoning = completion;
 
-  const tier = activeTier(price, Number(prompt));
-  const input = tier?.input ?? price.input;
-  const output = tier?.output ?? price.output;
-  const readPrice = tier?.cacheRead ?? price.cacheRead ?? input;
-  const write5m = tier?.cacheWrite ?? price.cacheWrite ?? input;
-  const writePrice = options.cacheWriteTtl === '1h' ? (tier?.cacheWrite1h ?? price.cacheWrite1h ?? write5m) : write5m;
-  const reasoningPrice = price.reasoning ?? output;
-
+  const p = pricesFor(price, Number(prompt), options);
   return (
-    uncached * picoUsdPerToken(input) +
-    cacheRead * picoUsdPerToken(readPrice) +
-    cacheWrite * picoUsdPerToken(writePrice) +
-    (completion - reasoning) * picoUsdPerToken(output) +
-    reasoning * picoUsdPerToken(reasoningPrice)
+    uncached * picoUsdPerToken(p.input) +
+    cacheRead * picoUsdPerToken(p.cacheRead) +
+    cacheWrite * picoUsdPerToken(p.cacheWrite) +
+    (completion - reasoning) * picoUsdPerToken(p.output) +
+    reasoning * picoUsdPerToken(p.reasoning)
   );
 }
 
-/** Cost in USD of a call with this usage. */
+function tokens(value: number | undefined): number {
+  return typeof value === 'number' && value > 0 && Number.isFinite(value) ? Math.floor(value) : 0;
+}
+
+function picoPerToken(usdPerMillion: number): number {
+  if (!Number.isFinite(usdPerMillion) || usdPerMillion < 0) throw new RangeError(`invalid price ${usdPerMillion}`);
+  return Math.round(usdPerMillion * 1e6);
+}
+
+/**
+ * Cost in USD of a call with this usage. Same arithmetic as `computeCostPicoUsd`, in doubles while
+ * every term and the sum are exact integers (any real call); otherwise through the BigInt path.
+ */
 export function computeCost(usage: UsageForCost, price: ModelPrice, options: CostOptions = {}): number {
-  return picoUsdToUsd(computeCostPicoUsd(usage, price, options));
+  const prompt = tokens(usage.prompt_tokens);
+  const completion = tokens(usage.completion_tokens);
+  if (prompt > Number.MAX_SAFE_INTEGER || completion > Number.MAX_SAFE_INTEGER) return picoUsdToUsd(computeCostPicoUsd(usage, price, options));
+  const cacheRead = Math.min(tokens(usage.prompt_tokens_details?.cached_tokens), prompt);
+  const cacheWrite = Math.min(tokens(usage.prompt_tokens_details?.cache_write_tokens), prompt - cacheRead);
+  const reasoning = Math.min(tokens(usage.completion_tokens_details?.reasoning_tokens), completion);
+  const p = pricesFor(price, prompt, options);
+  const terms = [
+    (prompt - cacheRead - cacheWrite) * picoPerToken(p.input),
+    cacheRead * picoPerToken(p.cacheRead),
+    cacheWrite * picoPerToken(p.cacheWrite),
+    (completion - reasoning) * picoPerToken(p.output),
+    reasoning * picoPerToken(p.reasoning),
+  ];
+  let pico = 0;
+  for (const term of terms) {
+    pico += term;
+    if (term > Number.MAX_SAFE_INTEGER || pico > Number.MAX_SAFE_INTEGER) return picoUsdToUsd(computeCostPicoUsd(usage, price, options));
+  }
+  return pico / 1e12;
 }
 
 export interface CostEstimateInput {

@@ -196,6 +196,8 @@ describe('cost properties', () => {
         };
         expect(computeCostPicoUsd(u, toPrice(m)) >= 0n).toBe(true);
         expect(computeCost(u, toPrice(m))).toBeGreaterThanOrEqual(0);
+        // The double fast path and the BigInt path agree on any usage, malformed ones too.
+        expect(computeCost(u, toPrice(m))).toBe(picoUsdToUsd(computeCostPicoUsd(u, toPrice(m))));
       }),
       { numRuns: 500 },
     );
