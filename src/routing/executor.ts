@@ -168,8 +168,10 @@ export class Executor<T> {
       const error = toTyped(raw, deployment);
       this.options.onAttemptEnd?.(deployment, number, Date.now() - started, error);
       if (BUDGET_CODES.has(error.code)) {
-        // Refused before anything was sent: not a provider attempt, and no sign of the deployment's health.
+        // Refused before anything was sent: not a provider attempt, and no sign of the deployment's health
+        // (but a half-open probe slot this attempt took must be given back).
         this.attemptCount--;
+        health.refused(deployment.id, error);
         this.lastError = error;
         return { ok: false, error };
       }

@@ -12,6 +12,12 @@ export interface Health {
   begin(id: string): () => void;
   success(id: string, sample: { latencyMs: number; completionTokens?: number; stream: boolean }): void;
   failure(id: string, error: ModelmuxError): void;
+  /**
+   * An admitted attempt refused before anything was sent (budget, local rate limit, model not
+   * allowed): counts nowhere, but frees a half-open probe slot it held, or the deployment would
+   * stay refused until the probe timeout.
+   */
+  refused(id: string, error: ModelmuxError): void;
   /** Response headers of an attempt (providers' rate-limit headers feed the `usage` strategy). */
   headers(id: string, header: (name: string) => string | null): void;
   /** A stream that completed: its generation time after the first token and its output tokens (`:nitro`). */

@@ -85,6 +85,8 @@ export class Router {
         breakers.get(id).onFailure(error, Date.now());
         stats.get(id).recordFailure(Date.now());
       },
+      // A budget refusal is an ignored impact: the breaker frees the probe slot and counts nothing.
+      refused: (id, error: ModelmuxError) => void breakers.get(id).onFailure(error, Date.now()),
       hold: (id, untilMs) => breakers.get(id).openUntil(untilMs, Date.now()),
       headers: (id, header) => stats.get(id).recordRateLimitHeaders(header, Date.now()),
       streamEnd: (id, sample) => stats.get(id).recordStreamEnd(sample, Date.now()),
