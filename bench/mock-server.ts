@@ -1,11 +1,13 @@
 /**
- * Loopback OpenAI-compatible mock provider for the benchmark. Runs in its own process
+ * Loopback mock provider for the benchmark, speaking two wire formats. Runs in its own process
  * (`node --import tsx bench/mock-server.ts --chunks 64 --pace-ms 1`), listens on 127.0.0.1 on an
  * ephemeral port and prints `{"port":N}` on stdout. Exits when its stdin closes (parent gone).
  *
- *   POST [/<mode>]/v1/chat/completions   mode = burst (default) | paced; or header x-mock-mode
- *   - body without "stream":true → one ChatCompletion (JSON, content-length, with usage)
- *   - body with "stream":true    → SSE: N content chunks, a finish chunk, a usage chunk, [DONE]
+ *   POST [/<mode>]/v1/chat/completions   OpenAI Chat Completions (bench/mock/openai.ts)
+ *   POST [/<mode>]/v1/messages           Anthropic Messages (bench/mock/anthropic.ts)
+ *   mode = burst (default) | paced; or header x-mock-mode
+ *   - body without "stream":true → one JSON answer (content-length, with usage)
+ *   - body with "stream":true    → SSE: the format's events for N content pieces
  *       burst: the whole stream in one write; paced: one event per write, `paceMs` apart
  *
  * Every payload is serialized once at start-up; a request costs one body read and a few writes.
@@ -13,6 +15,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { anthropicPayloads } from './mock/anthropic.js';
+import { openaiPayloads } from './mock/openai.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,86 +27,48 @@ function arg(name: string, fallback: number): number {
 const CHUNKS = arg('chunks', 64);
 const PACE_MS = arg('pace-ms', 1);
 
-/** The content pieces of an answer of `n` chunks; the non-streaming content is their concatenation. */
-export function tokens(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `tok${i} `);
+interface Wire {
+  completion: Buffer;
+  events: Buffer[];
+  burst: Buffer;
+  jsonHeaders: Record<string, string>;
 }
 
-const ID = 'chatcmpl-bench000000000000000000000';
-const CREATED = 1_700_000_000;
-const MODEL = 'bench-model';
-const words = tokens(CHUNKS);
-const usage = { prompt_tokens: 12, completion_tokens: CHUNKS, total_tokens: 12 + CHUNKS };
+function wire(payloads: { completion: Buffer; events: Buffer[] }, extraHeaders: Record<string, string>): Wire {
+  return {
+    ...payloads,
+    burst: Buffer.concat(payloads.events),
+    jsonHeaders: { 'content-type': 'application/json', 'content-length': String(payloads.completion.length), ...extraHeaders },
+  };
+}
 
-const completion = Buffer.from(
-  JSON.stringify({
-    id: ID,
-    object: 'chat.completion',
-    created: CREATED,
-    model: MODEL,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: words.join(''), refusal: null, annotations: [] },
-        logprobs: null,
-        finish_reason: 'stop',
-      },
-    ],
-    usage,
-    service_tier: 'default',
-    system_fingerprint: 'fp_bench',
-  }),
-);
+const OPENAI = wire(openaiPayloads(CHUNKS), {});
+const ANTHROPIC = wire(anthropicPayloads(CHUNKS), { 'request-id': 'req_bench' });
 
-const chunk = (choices: unknown[], u: unknown = null) =>
-  Buffer.from(
-    `data: ${JSON.stringify({
-      id: ID,
-      object: 'chat.completion.chunk',
-      created: CREATED,
-      model: MODEL,
-      service_tier: 'default',
-      system_fingerprint: 'fp_bench',
-      choices,
-      usage: u,
-    })}\n\n`,
-  );
-
-const events: Buffer[] = [
-  ...words.map((content, i) =>
-    chunk([
-      {
-        index: 0,
-        delta: i === 0 ? { role: 'assistant', content, refusal: null } : { content },
-        logprobs: null,
-        finish_reason: null,
-      },
-    ]),
-  ),
-  chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]),
-  chunk([], usage),
-  Buffer.from('data: [DONE]\n\n'),
-];
-const burst = Buffer.concat(events);
-
-const JSON_HEADERS = { 'content-type': 'application/json', 'content-length': String(completion.length) };
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 const STREAM_RE = /"stream"\s*:\s*true/;
 
-function paced(res: ServerResponse, i: number): void {
+function paced(res: ServerResponse, events: Buffer[], i: number): void {
   if (res.destroyed) return;
   if (i === events.length - 1) {
     res.end(events[i]);
     return;
   }
   res.write(events[i]);
-  if (PACE_MS > 0) setTimeout(paced, PACE_MS, res, i + 1);
-  else setImmediate(paced, res, i + 1);
+  if (PACE_MS > 0) setTimeout(paced, PACE_MS, res, events, i + 1);
+  else setImmediate(paced, res, events, i + 1);
+}
+
+function route(url: string): Wire | undefined {
+  if (url.endsWith('/v1/chat/completions')) return OPENAI;
+  if (url.endsWith('/v1/messages')) return ANTHROPIC;
+  return undefined;
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? '';
-  if (req.method !== 'POST' || !url.endsWith('/v1/chat/completions')) {
+  const w = req.method === 'POST' ? route(url) : undefined;
+  if (w === undefined) {
     req.resume();
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"error":{"message":"not found","type":"invalid_request_error"}}');
@@ -113,16 +79,16 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   req.on('data', (s: string) => (body += s));
   req.on('end', () => {
     if (!STREAM_RE.test(body)) {
-      res.writeHead(200, JSON_HEADERS);
-      res.end(completion);
+      res.writeHead(200, w.jsonHeaders);
+      res.end(w.completion);
       return;
     }
     res.writeHead(200, SSE_HEADERS);
     const mode = url.startsWith('/paced/') || req.headers['x-mock-mode'] === 'paced' ? 'paced' : 'burst';
-    if (mode === 'burst') res.end(burst);
+    if (mode === 'burst') res.end(w.burst);
     else {
       res.flushHeaders();
-      paced(res, 0);
+      paced(res, w.events, 0);
     }
   });
 }

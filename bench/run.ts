@@ -1,109 +1,72 @@
 /**
- * Side-by-side benchmark: raw fetch, raw node:http, the openai SDK and modelmux against a loopback
- * mock provider in its own process. One interleaved run: every round visits every client for each
- * metric, in rotated order, so machine noise lands on all of them alike.
+ * Side-by-side benchmark of modelmux against raw fetch, raw node:http, the openai SDK, the
+ * Anthropic SDK and the Vercel AI SDK, against a loopback mock provider in its own process that
+ * speaks the OpenAI and the Anthropic wire formats.
  *
- *   npm run bench            # default, a few minutes
- *   npm run bench -- --quick # about a minute
+ * 1. check every client's answers (non-stream, burst stream, paced stream);
+ * 2. bundle sizes of minimal uses (bundle-size.ts), while heap growth over 5,000 requests runs in
+ *    one child process per client (heap.ts; in --quick, the plain and the routed modelmux rows);
+ * 3. cold import times in fresh processes (cold-import.ts);
+ * 4. interleaved rounds: every round visits every client for each metric, in rotated order, so
+ *    machine noise lands on all of them alike; then the answers are checked again.
  *
- * Writes bench/results/latest.md and latest.json.
+ *   npm run bench            # default, several minutes
+ *   npm run bench -- --quick # about a minute (smoke run: few samples, noisy)
+ *
+ * Writes bench/results/latest.md and latest.json (report.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { create as openaiSdk } from './clients/openai-sdk.js';
-import { create as rawFetch } from './clients/raw-fetch.js';
-import { create as rawHttp } from './clients/raw-http.js';
+import { MINIMAL_USES, measureBundle } from './bundle-size.js';
+import { CLIENTS } from './clients/index.js';
 import type { BenchClient, StreamMode } from './clients/types.js';
-import { type Block, concurrent, median, percentile, sequential } from './measure.js';
-import { tokens } from './mock-server.js';
+import { coldImportAll } from './cold-import.js';
+import { measureHeap } from './heap.js';
+import { concurrent, sequential } from './measure.js';
+import { startMock, stopMock } from './mock-process.js';
+import { report, type Results, type Row } from './report.js';
+import { tokens, wireEvents } from './wire.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
 const QUICK = process.argv.includes('--quick');
 
 const CONFIG = {
+  quick: QUICK,
   chunks: 64,
   paceMs: 1,
   inFlight: 32,
-  rounds: QUICK ? 5 : 12,
+  rounds: QUICK ? 3 : 12,
   // per client per round: at most `n` operations, at most `ms` milliseconds
-  latency: QUICK ? { n: 400, ms: 2_000 } : { n: 800, ms: 4_000 },
-  throughput: QUICK ? { n: 960, ms: 3_000 } : { n: 2_000, ms: 6_000 },
-  burst: QUICK ? { n: 60, ms: 1_500 } : { n: 150, ms: 3_000 },
-  paced: QUICK ? { n: 12, ms: 2_000 } : { n: 30, ms: 5_000 },
-  warmup: { requests: QUICK ? 300 : 800, concurrent: 320, burst: 30, paced: 4 },
+  latency: QUICK ? { n: 200, ms: 600 } : { n: 800, ms: 4_000 },
+  throughput: QUICK ? { n: 400, ms: 800 } : { n: 2_000, ms: 6_000 },
+  burst: QUICK ? { n: 25, ms: 400 } : { n: 150, ms: 3_000 },
+  paced: QUICK ? { n: 4, ms: 400 } : { n: 30, ms: 5_000 },
+  warmup: { requests: QUICK ? 200 : 800, concurrent: 320, burst: 20, paced: 3 },
+  heap: { requests: 5_000, all: !QUICK },
+  importRuns: QUICK ? 5 : 21,
   blockTimeoutMs: 20_000,
-  runTimeoutMs: QUICK ? 240_000 : 1_200_000,
+  runTimeoutMs: QUICK ? 240_000 : 1_800_000,
 } as const;
 
 const EXPECTED_TEXT = tokens(CONFIG.chunks).join('');
-const EXPECTED_CHUNKS = CONFIG.chunks + 2; // content chunks + finish chunk + usage chunk
+/** The heap rows of --quick (the full run measures every client): the ones the target is about. */
+const QUICK_HEAP = ['modelmux', 'modelmux (routed + budget + hooks)'];
 
-// ---------------------------------------------------------------- mock process
-
-let mock: ChildProcess | undefined;
-const killMock = () => {
-  if (mock && mock.exitCode === null && mock.signalCode === null) mock.kill('SIGTERM');
-};
-process.on('exit', killMock);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, () => {
-    killMock();
-    process.exit(130);
-  });
-}
-
-async function startMock(): Promise<string> {
-  mock = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(HERE, 'mock-server.ts'), '--chunks', String(CONFIG.chunks), '--pace-ms', String(CONFIG.paceMs)],
-    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }, // the mock exits when its stdin (our pipe) closes
-  );
-  const child = mock;
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('mock server did not start within 15 s')), 15_000);
-    child.once('exit', (code) => reject(new Error(`mock server exited (${code})`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { port: number }).port);
-    });
-  });
-  return `http://127.0.0.1:${port}`;
-}
-
-// ---------------------------------------------------------------- clients (modelmux only if it loads)
-
-interface Row {
-  name: string;
-  status: 'ok' | 'FAILED' | 'unavailable';
-  note?: string;
-  client?: BenchClient;
-  blocks: Record<'latency' | 'throughput' | 'burst' | 'paced', Block[]>;
-  pacedReads?: number;
-}
+// ---------------------------------------------------------------- clients
 
 async function loadClients(origin: string): Promise<Row[]> {
-  const row = (name: string, client?: BenchClient, note?: string): Row => ({
-    name,
-    status: client ? 'ok' : 'unavailable',
-    ...(client ? { client } : {}),
-    ...(note ? { note } : {}),
-    blocks: { latency: [], throughput: [], burst: [], paced: [] },
-  });
-  const rows = [row('raw fetch', rawFetch(origin)), row('raw node:http', rawHttp(origin)), row('openai SDK', openaiSdk(origin))];
-  try {
-    const mm = await import('./clients/modelmux.js');
-    rows.push(
-      row('modelmux', mm.create(origin)),
-      row('modelmux (fetch transport)', mm.create(origin, { fetchTransport: true })),
-      row('modelmux (2-deployment group)', mm.create(origin, { routed: true })),
-    );
-  } catch (err) {
-    rows.push(row('modelmux', undefined, `does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
+  const rows: Row[] = [];
+  for (const spec of CLIENTS) {
+    const row: Row = { name: spec.name, status: 'unavailable', blocks: { latency: [], throughput: [], burst: [], paced: [] } };
+    try {
+      row.client = await spec.load(origin);
+      row.status = 'ok';
+    } catch (err) {
+      row.note = `does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+    }
+    rows.push(row);
   }
   return rows;
 }
@@ -119,11 +82,16 @@ const nonStreamOp = (c: BenchClient) => async () => {
   return 1;
 };
 
-const streamOp = (c: BenchClient, mode: StreamMode) => async () => {
-  const r = await c.stream(mode);
-  checkText(`${mode} stream`, r.text);
-  if (r.chunks !== EXPECTED_CHUNKS) throw new Error(`${mode} stream: ${r.chunks} chunks, expected ${EXPECTED_CHUNKS}`);
-  return r.chunks;
+/** Counts the events on the wire (the format's), so CPU per chunk compares across clients. */
+const streamOp = (c: BenchClient, mode: StreamMode) => {
+  const expected = c.expectedChunks(CONFIG.chunks);
+  const events = wireEvents(c.format, CONFIG.chunks);
+  return async () => {
+    const r = await c.stream(mode);
+    checkText(`${mode} stream`, r.text);
+    if (r.chunks !== expected) throw new Error(`${mode} stream: ${r.chunks} chunks, expected ${expected}`);
+    return events;
+  };
 };
 
 async function check(row: Row): Promise<void> {
@@ -156,12 +124,30 @@ async function eachHealthy(rows: Row[], rotate: number, what: string, fn: (row: 
   }
 }
 
-// ---------------------------------------------------------------- run
+// ---------------------------------------------------------------- phases
 
-async function run(rows: Row[]): Promise<void> {
+async function bundles(): Promise<Results['bundles']> {
+  const out: Results['bundles'] = [];
+  for (const use of MINIMAL_USES) {
+    try {
+      out.push({ name: use.name, report: await measureBundle(use.entry, 'browser') });
+    } catch (err) {
+      out.push({ name: use.name, error: err instanceof Error ? err.message.split('\n')[0]! : String(err) });
+    }
+  }
+  return out;
+}
+
+async function heap(origin: string, rows: Row[]): Promise<Results['heap']> {
+  const names = rows
+    .filter((r) => r.status === 'ok')
+    .filter((r) => CONFIG.heap.all || QUICK_HEAP.includes(r.name))
+    .map((r) => r.name);
+  return measureHeap(origin, names, CONFIG.heap.requests);
+}
+
+async function rounds(rows: Row[]): Promise<void> {
   const w = CONFIG.warmup;
-  console.error('check…');
-  await eachHealthy(rows, 0, 'check before', check);
   console.error('warm-up…');
   await eachHealthy(rows, 0, 'warm-up', async ({ client: c }) => {
     await sequential(nonStreamOp(c!), w.requests, 10_000);
@@ -193,122 +179,35 @@ async function run(rows: Row[]): Promise<void> {
   });
 }
 
-// ---------------------------------------------------------------- report
-
-interface Metrics {
-  p50Ms: number;
-  p99Ms: number;
-  cpuUsPerReq: number;
-  reqPerSec: number;
-  cpuUsPerChunkPaced: number;
-  cpuUsPerChunkBurst: number;
-}
-
-const METRICS: { key: keyof Metrics; label: string; digits: number; higherIsBetter?: boolean }[] = [
-  { key: 'p50Ms', label: 'p50 ms', digits: 3 },
-  { key: 'p99Ms', label: 'p99 ms', digits: 3 },
-  { key: 'cpuUsPerReq', label: 'CPU µs/req', digits: 1 },
-  { key: 'reqPerSec', label: `req/s @${CONFIG.inFlight}`, digits: 0, higherIsBetter: true },
-  { key: 'cpuUsPerChunkPaced', label: 'CPU µs/chunk paced', digits: 2 },
-  { key: 'cpuUsPerChunkBurst', label: 'CPU µs/chunk burst', digits: 2 },
-];
-
-function metrics(row: Row): Metrics | undefined {
-  const b = row.blocks;
-  if (row.status !== 'ok' || b.latency.length === 0) return undefined;
-  const lat = b.latency.flatMap((x) => x.latencies).sort((x, y) => x - y);
-  const perUnit = (blocks: Block[]) => median(blocks.map((x) => x.cpuMicros / x.units));
-  return {
-    p50Ms: percentile(lat, 50),
-    p99Ms: percentile(lat, 99),
-    cpuUsPerReq: perUnit(b.latency),
-    reqPerSec: median(b.throughput.map((x) => x.ops / (x.wallMs / 1000))),
-    cpuUsPerChunkPaced: perUnit(b.paced),
-    cpuUsPerChunkBurst: perUnit(b.burst),
-  };
-}
-
-function table(header: string[], body: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...body.map(line)].join('\n');
-}
-
-function report(rows: Row[], machine: Record<string, unknown>, wallS: number): { md: string; json: unknown } {
-  const m = new Map(rows.map((r) => [r.name, metrics(r)]));
-  const status = (r: Row) => (r.status === 'ok' ? 'ok' : `${r.status}${r.note ? `: ${r.note}` : ''}`);
-  const abs = table(
-    ['client', ...METRICS.map((x) => x.label), 'status'],
-    rows.map((r) => {
-      const v = m.get(r.name);
-      return [r.name, ...METRICS.map((x) => (v ? v[x.key].toFixed(x.digits) : '—')), status(r)];
-    }),
-  );
-  const ratios = (base: string) => {
-    const b = m.get(base);
-    return table(
-      ['client', ...METRICS.map((x) => x.label)],
-      rows.map((r) => {
-        const v = m.get(r.name);
-        return [r.name, ...METRICS.map((x) => (v && b ? `${(v[x.key] / b[x.key]).toFixed(2)}×` : '—'))];
-      }),
-    );
-  };
-  const paced = rows.filter((r) => r.pacedReads !== undefined).map((r) => `${r.name}: ${r.pacedReads} reads for ${EXPECTED_CHUNKS + 1} events`);
-  const md = [
-    `# modelmux bench${QUICK ? ' (--quick)' : ''}`,
-    '',
-    `${machine.date} · Node ${machine.node} · ${machine.cpu} × ${machine.cores} · load ${machine.loadavg} · ${wallS.toFixed(0)} s`,
-    '',
-    `Loopback mock in its own process; ${CONFIG.chunks} content chunks per stream (+ finish + usage chunk); ` +
-      `${CONFIG.rounds} interleaved rounds. Latency and CPU/req: sequential non-streaming requests; ` +
-      `req/s: ${CONFIG.inFlight} in flight; CPU/chunk: process CPU (user+sys) / chunks received.`,
-    '',
-    abs,
-    '',
-    '**Ratio vs raw fetch** (req/s: >1 is better; every other column: <1 is better)',
-    '',
-    ratios('raw fetch'),
-    '',
-    '**Ratio vs raw node:http**',
-    '',
-    ratios('raw node:http'),
-    '',
-    `Paced-mode check (one event per read wanted): ${paced.join('; ') || 'n/a'}.`,
-    '',
-  ].join('\n');
-  const json = {
-    machine,
-    config: { ...CONFIG, quick: QUICK },
-    wallSeconds: wallS,
-    clients: rows.map((r) => ({
-      name: r.name,
-      status: r.status,
-      note: r.note,
-      metrics: m.get(r.name),
-      pacedReads: r.pacedReads,
-      rounds: Object.fromEntries(
-        Object.entries(r.blocks).map(([k, blocks]) => [k, blocks.map(({ latencies: _l, ...rest }) => rest)]),
-      ),
-    })),
-  };
-  return { md, json };
-}
+const seconds = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 
 async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
     console.error(`bench: gave up after ${CONFIG.runTimeoutMs / 1000} s`);
-    killMock();
+    stopMock();
     process.exit(2);
   }, CONFIG.runTimeoutMs);
   watchdog.unref();
 
   const t0 = performance.now();
-  const origin = await startMock();
+  const origin = await startMock({ chunks: CONFIG.chunks, paceMs: CONFIG.paceMs });
   const rows = await loadClients(origin);
   console.error(`mock at ${origin}; clients: ${rows.map((r) => r.name + (r.status === 'ok' ? '' : ` (${r.status})`)).join(', ')}`);
-  await run(rows);
+  console.error('check…');
+  await eachHealthy(rows, 0, 'check before', check);
+
+  let t = performance.now();
+  console.error(`bundle sizes, and heap over ${CONFIG.heap.requests} requests…`);
+  const [bundleResults, heapResults] = await Promise.all([bundles(), heap(origin, rows)]);
+  console.error(`  ${seconds(t)}; cold imports (${CONFIG.importRuns} runs each)…`);
+  t = performance.now();
+  const imports = await coldImportAll(CONFIG.importRuns);
+  console.error(`  ${seconds(t)}`);
+  t = performance.now();
+  await rounds(rows);
+  console.error(`  rounds: ${seconds(t)}`);
   for (const r of rows) await r.client?.close?.();
-  killMock();
+  stopMock();
 
   const machine = {
     date: new Date().toISOString(),
@@ -318,7 +217,8 @@ async function main(): Promise<void> {
     platform: `${process.platform}-${process.arch}`,
     loadavg: loadavg().map((x) => x.toFixed(2)).join(' '),
   };
-  const { md, json } = report(rows, machine, (performance.now() - t0) / 1000);
+  const results: Results = { rows, bundles: bundleResults, heap: heapResults, imports };
+  const { md, json } = report(results, { machine, config: CONFIG, wallSeconds: (performance.now() - t0) / 1000 });
   console.log(md);
   mkdirSync(join(HERE, 'results'), { recursive: true });
   writeFileSync(join(HERE, 'results/latest.md'), md);
@@ -329,6 +229,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err);
-  killMock();
+  stopMock();
   process.exit(1);
 });

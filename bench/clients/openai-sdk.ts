@@ -6,6 +6,8 @@ export function create(origin: string): BenchClient {
   const burst = new OpenAI({ apiKey: 'bench', baseURL: baseURL(origin), maxRetries: 0 });
   const paced = new OpenAI({ apiKey: 'bench', baseURL: baseURL(origin, 'paced'), maxRetries: 0 });
   return {
+    format: 'openai',
+    expectedChunks: (n) => n + 2, // content chunks, the finish chunk, the usage chunk
     async nonStream() {
       const res = await burst.chat.completions.create({ model: MODEL, messages: MESSAGES });
       return res.choices[0]!.message.content ?? '';

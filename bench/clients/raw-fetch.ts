@@ -9,6 +9,8 @@ export function create(origin: string): BenchClient {
     return res;
   };
   return {
+    format: 'openai',
+    expectedChunks: (n) => n + 2, // content chunks, the finish chunk, the usage chunk
     async nonStream() {
       const res = await post(undefined, { model: MODEL, messages: MESSAGES });
       const json = (await res.json()) as { choices: { message: { content: string } }[] };

@@ -33,6 +33,8 @@ export function create(origin: string): BenchClient {
     });
 
   return {
+    format: 'openai',
+    expectedChunks: (n) => n + 2, // content chunks, the finish chunk, the usage chunk
     async nonStream() {
       const res = await post(undefined, { model: MODEL, messages: MESSAGES });
       let body = '';
