@@ -11,6 +11,9 @@ import { OutcomeWindow } from './stats.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
+/** How an attempt was let through (`tryAcquire`): while closed, or as the half-open probe. */
+export type Admission = 'closed' | 'probe';
+
 /** How an error affects a deployment's breaker. */
 export type BreakerImpact =
   /** Says nothing about the deployment: the caller's own mistake, abort, deadline or a local rejection. */
@@ -203,29 +206,35 @@ export class CircuitBreaker {
   }
 
   /**
-   * A success. Closed: resets the consecutive count. Half-open (the probe): closes, clears the
+   * A success. Closed: resets the consecutive count. Half-open, from the probe: closes, clears the
    * counters; k is kept and decays after `healthyDecayMs` closed, so a deployment that flaps
-   * (probe passes, trips again at once) gets escalating ejections. Open: ignored — a straggler
-   * that started before the trip proves nothing about the deadline.
+   * (probe passes, trips again at once) gets escalating ejections. Open, or a straggler (admitted
+   * while closed, before the trip) while half-open: ignored — it proves nothing about now.
+   * `admittedAs` defaults to what an attempt admitted now would be.
    */
-  onSuccess(now: number = this.options.now()): void {
+  onSuccess(now: number = this.options.now(), admittedAs: Admission = this.current === 'half-open' ? 'probe' : 'closed'): void {
     this.decay(now);
     if (this.current === 'open') return;
     if (this.current === 'half-open') {
-      this.close(now);
+      if (admittedAs === 'probe') this.close(now);
       return;
     }
     this.consecutive = 0;
     this.window.record(true, now);
   }
 
-  /** A failure, classified by `breakerImpact`. Returns the impact it had. */
-  onFailure(error: ModelmuxError, now: number = this.options.now()): BreakerImpact {
+  /**
+   * A failure, classified by `breakerImpact`. Returns the impact it had. A provider's own word (429,
+   * credentials) always applies; a counted failure of a straggler — an attempt admitted while
+   * closed that ends after the trip — neither extends the ejection nor fails the probe: under
+   * load, the requests in flight when a breaker opens would otherwise keep it open.
+   */
+  onFailure(error: ModelmuxError, now: number = this.options.now(), admittedAs: Admission = this.current === 'half-open' ? 'probe' : 'closed'): BreakerImpact {
     this.decay(now);
     const impact = breakerImpact(error);
     if (impact === 'ignore') {
       // A probe that ended with a user error or an abort tells nothing: free the slot for another.
-      if (this.current === 'half-open') this.probeStartedAt = undefined;
+      if (this.current === 'half-open' && admittedAs === 'probe') this.probeStartedAt = undefined;
       return impact;
     }
     if (impact === 'rate_limit') {
@@ -239,16 +248,12 @@ export class CircuitBreaker {
       return impact;
     }
     // impact === 'count'
-    if (this.current === 'half-open') {
+    if (this.current === 'half-open' && admittedAs === 'probe') {
       this.k += 1;
       this.open(now + this.ejectionMs(this.k), 'probe_failed');
       return impact;
     }
-    if (this.current === 'open') {
-      // A straggler failing while open: extend to the later deadline, same k.
-      this.open(now + this.ejectionMs(Math.max(1, this.k)), 'consecutive_failures');
-      return impact;
-    }
+    if (this.current !== 'closed') return impact; // a straggler
     this.consecutive += 1;
     this.window.record(false, now);
     const { calls, failures } = this.window.counts(now);

@@ -1,6 +1,7 @@
 import { type AttemptRecord, ModelmuxError, retryAfterMsOf } from '../errors/base.js';
 import { InvalidResponseError, ModelNotAllowedError, NoRouteError, type SkippedCandidate } from '../errors/classes.js';
 import type { CallScope } from './call-scope.js';
+import type { Admission } from './cooldown.js';
 import type { Health } from './health.js';
 import type { Group, Plan, RoutedDeployment } from './plan.js';
 import { backoffDelay, type RetryPolicy, sleep } from './retry.js';
@@ -150,7 +151,7 @@ export class Executor<T> {
     return soonest;
   }
 
-  private async attempt(deployment: RoutedDeployment): Promise<{ ok: true; value: T } | { ok: false; error: ModelmuxError }> {
+  private async attempt(deployment: RoutedDeployment, admittedAs: Admission): Promise<{ ok: true; value: T } | { ok: false; error: ModelmuxError }> {
     const { scope, health } = this.options;
     scope.current = deployment;
     const end = health.begin(deployment.id);
@@ -161,7 +162,7 @@ export class Executor<T> {
       const value = await this.run(deployment);
       const sample = this.sample(value);
       const durationMs = Date.now() - started;
-      health.success(deployment.id, { latencyMs: durationMs, ...sample });
+      health.success(deployment.id, admittedAs, { latencyMs: durationMs, ...sample });
       this.options.onAttemptEnd?.(deployment, number, durationMs, undefined);
       return { ok: true, value };
     } catch (raw) {
@@ -171,7 +172,7 @@ export class Executor<T> {
         // Refused before anything was sent: not a provider attempt, and no sign of the deployment's health
         // (but a half-open probe slot this attempt took must be given back).
         this.attemptCount--;
-        health.refused(deployment.id, error);
+        health.refused(deployment.id, admittedAs, error);
         this.lastError = error;
         return { ok: false, error };
       }
@@ -183,7 +184,7 @@ export class Executor<T> {
         durationMs: Date.now() - started,
       });
       this.lastError = error;
-      health.failure(deployment.id, error);
+      health.failure(deployment.id, admittedAs, error);
       return { ok: false, error };
     } finally {
       end();
@@ -210,9 +211,9 @@ export class Executor<T> {
       }
       const live = group.deployments.filter((d) => !done.has(d.id));
       if (live.length === 0) return new GroupExhausted(lastGroupError, 'fallbacks');
-      const pick = this.pick(live, failedThisRound, retrying);
+      const picked = this.pick(live, failedThisRound, retrying);
       retrying = new Set();
-      if (pick === undefined) {
+      if (picked === undefined) {
         // Every live candidate is cooling down, or failed this round.
         const wait = this.waitForRecovery(live, failedThisRound, retries, lastGroupError, hasNextGroup);
         if (wait === undefined) return new GroupExhausted(lastGroupError, 'fallbacks');
@@ -225,7 +226,8 @@ export class Executor<T> {
         failedThisRound = new Set();
         continue;
       }
-      const result = await this.attempt(pick);
+      const pick = picked.deployment;
+      const result = await this.attempt(pick, picked.admittedAs);
       if (result.ok) return result.value;
       const error = result.error;
       lastGroupError = error;
@@ -269,15 +271,16 @@ export class Executor<T> {
   }
 
   /** The first candidate, in strategy order, that did not fail this round and whose breaker admits it. */
-  private pick(live: readonly RoutedDeployment[], failedThisRound: ReadonlySet<string>, retrying: ReadonlySet<string>): RoutedDeployment | undefined {
+  private pick(
+    live: readonly RoutedDeployment[],
+    failedThisRound: ReadonlySet<string>,
+    retrying: ReadonlySet<string>,
+  ): { deployment: RoutedDeployment; admittedAs: Admission } | undefined {
     for (const deployment of live) {
       if (failedThisRound.has(deployment.id)) continue;
-      if (retrying.has(deployment.id)) {
-        this.options.health.admitRetry(deployment.id);
-        return deployment;
-      }
-      const admitted = this.options.health.admit(deployment.id);
-      if (admitted !== false) return deployment;
+      if (retrying.has(deployment.id)) return { deployment, admittedAs: this.options.health.admitRetry(deployment.id) };
+      const admittedAs = this.options.health.admit(deployment.id);
+      if (admittedAs !== false) return { deployment, admittedAs };
       if (!this.skipped.some((s) => s.provider === deployment.provider && s.model === deployment.model)) {
         this.skipped.push({ provider: deployment.provider, model: deployment.model, reason: 'cooling down' });
       }

@@ -1,23 +1,25 @@
 import type { ModelmuxError } from '../errors/base.js';
+import type { Admission } from './cooldown.js';
 
 /** What the executor needs to know and tell about deployments' health (breakers and statistics). */
 export interface Health {
   /** Whether an attempt may start now: `'closed'`, a half-open `'probe'`, or `false` (cooling down). */
-  admit(id: string): 'closed' | 'probe' | false;
+  admit(id: string): Admission | false;
   /** The executor's own scheduled retry: admitted as the breaker's probe even before its deadline. */
-  admitRetry(id: string): void;
+  admitRetry(id: string): Admission;
   /** When a cooling deployment may be tried again (ms epoch), or `undefined` when it is not cooling. */
   openUntil(id: string): number | undefined;
   /** An attempt starts; the returned function ends it (idempotent). */
   begin(id: string): () => void;
-  success(id: string, sample: { latencyMs: number; completionTokens?: number; stream: boolean }): void;
-  failure(id: string, error: ModelmuxError): void;
+  /** An attempt's outcome; `admittedAs` tells the probe from a straggler admitted before a trip. */
+  success(id: string, admittedAs: Admission, sample: { latencyMs: number; completionTokens?: number; stream: boolean }): void;
+  failure(id: string, admittedAs: Admission, error: ModelmuxError): void;
   /**
    * An admitted attempt refused before anything was sent (budget, local rate limit, model not
    * allowed): counts nowhere, but frees a half-open probe slot it held, or the deployment would
    * stay refused until the probe timeout.
    */
-  refused(id: string, error: ModelmuxError): void;
+  refused(id: string, admittedAs: Admission, error: ModelmuxError): void;
   /** Response headers of an attempt (providers' rate-limit headers feed the `usage` strategy). */
   headers(id: string, header: (name: string) => string | null): void;
   /** A stream that completed: its generation time after the first token and its output tokens (`:nitro`). */

@@ -74,19 +74,19 @@ export class Router {
     const { breakers, stats } = this;
     this.health = {
       admit: (id) => breakers.get(id).tryAcquire(Date.now()),
-      admitRetry: (id) => void breakers.get(id).acquireForRetry(Date.now()),
+      admitRetry: (id) => breakers.get(id).acquireForRetry(Date.now()),
       openUntil: (id) => breakers.get(id).openDeadline(Date.now()),
       begin: (id) => stats.get(id).begin(),
-      success: (id, sample) => {
-        breakers.get(id).onSuccess(Date.now());
+      success: (id, admittedAs, sample) => {
+        breakers.get(id).onSuccess(Date.now(), admittedAs);
         stats.get(id).recordSuccess({ ...sample, now: Date.now() });
       },
-      failure: (id, error: ModelmuxError) => {
-        breakers.get(id).onFailure(error, Date.now());
+      failure: (id, admittedAs, error: ModelmuxError) => {
+        breakers.get(id).onFailure(error, Date.now(), admittedAs);
         stats.get(id).recordFailure(Date.now());
       },
       // A budget refusal is an ignored impact: the breaker frees the probe slot and counts nothing.
-      refused: (id, error: ModelmuxError) => void breakers.get(id).onFailure(error, Date.now()),
+      refused: (id, admittedAs, error: ModelmuxError) => void breakers.get(id).onFailure(error, Date.now(), admittedAs),
       hold: (id, untilMs) => breakers.get(id).openUntil(untilMs, Date.now()),
       headers: (id, header) => stats.get(id).recordRateLimitHeaders(header, Date.now()),
       streamEnd: (id, sample) => stats.get(id).recordStreamEnd(sample, Date.now()),

@@ -105,9 +105,8 @@ const mux = createGateway({
   models: { chat: ['a/m', 'b/m'] },
   pricing: { 'a/m': { input: 0, output: 30 }, 'b/m': { input: 0, output: 30 } },
   retry: { maxRetries: 2, initialDelayMs: 5, maxDelayMs: 20 },
-  // Short ejections: with 32 in flight, a failure that lands while a breaker is held open by a 5 ms
-  // 429 (or half-open) counts as a straggler / probe failure and ejects for baseEjectionMs, 30 s by
-  // default, which would turn the rest of the soak into NoRouteErrors. Breakers still trip and recover.
+  // Short ejections: the injected failures trip both breakers now and then, and with the default
+  // 30 s ejection the rest of a 10-second soak would be NoRouteErrors. Breakers still trip and recover.
   routing: { breaker: { baseEjectionMs: 100, maxEjectionMs: 500 } },
   budget: { store, limits: [{ id: 'soak', scope: { team: 'soak' }, usd: 1_000_000, period: 'month' }] },
 });

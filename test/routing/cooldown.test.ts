@@ -163,11 +163,13 @@ describe('deadlines only grow', () => {
     expect(breaker.openDeadline(2000)).toBe(92_000);
   });
 
-  it('a failure while open extends to the later of the two', () => {
+  it('a straggler failing while open (admitted before the trip) does not extend it; a 429 still does', () => {
     const breaker = steady();
     breaker.onFailure(new RateLimitError('429', { retryAfterMs: 5000 }), 0);
-    breaker.onFailure(server(), 1000); // straggler: now + 30 s
-    expect(breaker.openDeadline(1000)).toBe(31_000);
+    breaker.onFailure(server(), 1000, 'closed');
+    expect(breaker.openDeadline(1000)).toBe(5000);
+    breaker.onFailure(new RateLimitError('429', { retryAfterMs: 9000 }), 1000, 'closed');
+    expect(breaker.openDeadline(1000)).toBe(10_000);
   });
 
   it('openUntil / openFor keep the later deadline', () => {
@@ -322,5 +324,29 @@ describe('the executor’s own retry', () => {
     breaker.acquireForRetry(1500);
     breaker.onFailure(new RateLimitError('429'), 1600);
     expect(breaker.state(1700)).toBe('open');
+  });
+});
+
+describe('stragglers: attempts admitted while closed that end after the trip', () => {
+  it('a straggler failure while half-open neither fails the probe nor frees its slot', () => {
+    const breaker = steady();
+    breaker.onFailure(new RateLimitError('429', { retryAfterMs: 1000 }), 0);
+    expect(breaker.tryAcquire(1000)).toBe('probe');
+    breaker.onFailure(server(), 1001, 'closed');
+    breaker.onFailure(new BadRequestError('400'), 1001, 'closed');
+    expect(breaker.state(1001)).toBe('half-open');
+    expect(breaker.tryAcquire(1001)).toBe(false); // the probe is still out
+    breaker.onFailure(server(), 1002, 'probe');
+    expect(breaker.state(1002)).toBe('open');
+  });
+
+  it('a straggler success while half-open does not close it; the probe success does', () => {
+    const breaker = steady();
+    breaker.onFailure(new RateLimitError('429', { retryAfterMs: 1000 }), 0);
+    expect(breaker.tryAcquire(1000)).toBe('probe');
+    breaker.onSuccess(1001, 'closed');
+    expect(breaker.state(1001)).toBe('half-open');
+    breaker.onSuccess(1002, 'probe');
+    expect(breaker.state(1002)).toBe('closed');
   });
 });
