@@ -81,9 +81,10 @@ export class ModelmuxError extends Error {
     this.provider = details.provider;
     this.model = details.model;
     this.status = details.status;
-    this.requestId = details.requestId;
+    // Both come from the provider (a header, the error body): it may echo a key there too.
+    this.requestId = details.requestId === undefined ? undefined : redact(details.requestId);
     this.retryable = details.retryable ?? false;
-    this.providerCode = details.providerCode;
+    this.providerCode = details.providerCode === undefined ? undefined : redact(details.providerCode);
     this.attempts = undefined;
     const cause = sanitizeCause(details.cause);
     if (cause !== undefined) {
@@ -106,7 +107,7 @@ export class ModelmuxError extends Error {
     if (this.model !== undefined) json.model = this.model;
     if (this.status !== undefined) json.status = this.status;
     if (this.requestId !== undefined) json.requestId = this.requestId;
-    if (this.providerCode !== undefined) json.providerCode = redact(this.providerCode);
+    if (this.providerCode !== undefined) json.providerCode = this.providerCode;
     if (this.attempts !== undefined) json.attempts = this.attempts;
     for (const [key, value] of Object.entries(this.extraJSON())) json[key] = value;
     const cause = (this as { cause?: unknown }).cause;

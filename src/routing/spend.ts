@@ -16,9 +16,10 @@ function actualPicoUsd(usage: CompletionUsage, deployment: RoutedDeployment, cos
   return null;
 }
 
-/** Whether a failed attempt cannot have been billed: the provider answered with an error, or nothing was sent. */
+/** Whether a failed attempt cannot have been billed: the provider answered with an error status, or nothing was sent. */
 function cannotHaveBeenBilled(error: ModelmuxError): boolean {
-  if (error.status !== undefined && error.code !== 'invalid_response') return true;
+  // A 2xx that failed afterwards (idle timeout, in-band error, malformed body) may have been billed.
+  if (error.status !== undefined && (error.status < 200 || error.status >= 300)) return true;
   if (error.code === 'aborted' || error.code === 'validation_error' || error.code === 'authentication_error') return true;
   if (error.code === 'timeout') return (error as { timeout?: string }).timeout === 'connect';
   if (error.code === 'connection_error') {

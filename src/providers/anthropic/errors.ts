@@ -15,6 +15,8 @@ const NO_HEADERS: Header = () => null;
 const CONTEXT_MESSAGE = /prompt is too long|exceeds? (?:the )?context|context (?:limit|window)/i;
 /** Spend caps and billing: waiting does not help. */
 const QUOTA_CODES = new Set(['enforced_spend_limit_reached', 'billing_error']);
+/** Out of credit, answered as a 400 `invalid_request_error`: "Your credit balance is too low to access the Anthropic API…". */
+const CREDIT_MESSAGE = /credit balance is too low/i;
 
 /** Rate-limit windows whose `anthropic-ratelimit-<window>-reset` (RFC 3339) is a wait hint once exhausted. */
 const WINDOWS = ['requests', 'tokens', 'input-tokens', 'output-tokens'];
@@ -46,7 +48,7 @@ function toError(status: number | undefined, info: ErrorBodyInfo, header: Header
   const requestId = header('request-id') ?? info.requestId;
   const details: ErrorDetails = { provider: ctx.provider, model: ctx.model, status, requestId, providerCode: info.code ?? info.type };
   const message = `${ctx.provider} ${status ?? 'error'}: ${info.message === '' ? '(no error message)' : info.message}`;
-  if (has(QUOTA_CODES, info.code, info.type)) return new QuotaExceededError(message, details);
+  if (has(QUOTA_CODES, info.code, info.type) || CREDIT_MESSAGE.test(info.message)) return new QuotaExceededError(message, details);
   if ((status === 400 || (status === undefined && info.type === 'invalid_request_error')) && CONTEXT_MESSAGE.test(info.message)) {
     return new ContextWindowExceededError(message, details);
   }
