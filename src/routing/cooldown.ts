@@ -11,6 +11,9 @@ import { OutcomeWindow } from './stats.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
+/** While a half-open probe is out, `openDeadline` says to look again after this long. */
+export const PROBE_RECHECK_MS = 50;
+
 /** How an attempt was let through (`tryAcquire`): while closed, or as the half-open probe. */
 export type Admission = 'closed' | 'probe';
 
@@ -155,12 +158,14 @@ export class CircuitBreaker {
   }
 
   /**
-   * When an open breaker admits its probe (ms epoch): the deadline while open and before it;
-   * `undefined` otherwise — closed, or half-open (recovery is being decided by a probe, or a probe
-   * would be admitted now; `tryAcquire` says which).
+   * When the breaker may admit an attempt again (ms epoch): the deadline while open and before it;
+   * `now + PROBE_RECHECK_MS` while half-open with its probe out (the probe's answer is due soon);
+   * `undefined` when an attempt would be admitted now (closed, or half-open awaiting its probe).
    */
   openDeadline(now: number = this.options.now()): number | undefined {
-    return this.current === 'open' && this.deadline !== undefined && now < this.deadline ? this.deadline : undefined;
+    if (this.current === 'open' && this.deadline !== undefined && now < this.deadline) return this.deadline;
+    if (this.current === 'half-open' && this.probeStartedAt !== undefined && now - this.probeStartedAt < this.options.probeTimeoutMs) return now + PROBE_RECHECK_MS;
+    return undefined;
   }
 
   /** Consecutive ejections so far (k). */
@@ -206,17 +211,17 @@ export class CircuitBreaker {
   }
 
   /**
-   * A success. Closed: resets the consecutive count. Half-open, from the probe: closes, clears the
-   * counters; k is kept and decays after `healthyDecayMs` closed, so a deployment that flaps
-   * (probe passes, trips again at once) gets escalating ejections. Open, or a straggler (admitted
-   * while closed, before the trip) while half-open: ignored — it proves nothing about now.
-   * `admittedAs` defaults to what an attempt admitted now would be.
+   * A success. Closed: resets the consecutive count. Half-open (the probe, or any attempt answering
+   * after the deadline): closes, clears the counters; k is kept and decays after `healthyDecayMs`
+   * closed, so a deployment that flaps (probe passes, trips again at once) gets escalating
+   * ejections. Open: ignored — a straggler that started before the trip proves nothing about the
+   * deadline.
    */
-  onSuccess(now: number = this.options.now(), admittedAs: Admission = this.current === 'half-open' ? 'probe' : 'closed'): void {
+  onSuccess(now: number = this.options.now()): void {
     this.decay(now);
     if (this.current === 'open') return;
     if (this.current === 'half-open') {
-      if (admittedAs === 'probe') this.close(now);
+      this.close(now);
       return;
     }
     this.consecutive = 0;

@@ -87,6 +87,8 @@ export class Executor<T> {
   private readonly attempts: AttemptRecord[] = [];
   private readonly skipped: SkippedCandidate[] = [];
   private lastError: ModelmuxError | undefined;
+  /** Time this call spent waiting for cooling deployments (bounded by `maxCooldownWaitMs`). */
+  private cooldownWaitedMs = 0;
   /** Attempts started at providers, successful ones included. */
   attemptCount = 0;
 
@@ -323,6 +325,9 @@ export class Executor<T> {
     if (!Number.isFinite(soonest)) return undefined;
     const wait = Math.max(0, soonest - now);
     if (hasNextGroup && wait > 0) return undefined;
-    return wait <= options.maxCooldownWaitMs && wait < remaining ? wait : undefined;
+    // maxCooldownWaitMs bounds all the waiting of one call for cooling deployments, not each wait.
+    if (this.cooldownWaitedMs + wait > options.maxCooldownWaitMs || wait >= remaining) return undefined;
+    this.cooldownWaitedMs += wait;
+    return wait;
   }
 }

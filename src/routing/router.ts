@@ -78,7 +78,7 @@ export class Router {
       openUntil: (id) => breakers.get(id).openDeadline(Date.now()),
       begin: (id) => stats.get(id).begin(),
       success: (id, admittedAs, sample) => {
-        breakers.get(id).onSuccess(Date.now(), admittedAs);
+        breakers.get(id).onSuccess(Date.now());
         stats.get(id).recordSuccess({ ...sample, now: Date.now() });
       },
       failure: (id, admittedAs, error: ModelmuxError) => {

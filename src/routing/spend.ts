@@ -20,7 +20,8 @@ function actualPicoUsd(usage: CompletionUsage, deployment: RoutedDeployment, cos
 function cannotHaveBeenBilled(error: ModelmuxError): boolean {
   // A 2xx that failed afterwards (idle timeout, in-band error, malformed body) may have been billed.
   if (error.status !== undefined && (error.status < 200 || error.status >= 300)) return true;
-  if (error.code === 'aborted' || error.code === 'validation_error' || error.code === 'authentication_error') return true;
+  // An abort, like a passed deadline, may land after the provider started generating: it bills that work.
+  if (error.code === 'validation_error' || error.code === 'authentication_error') return true;
   if (error.code === 'timeout') return (error as { timeout?: string }).timeout === 'connect';
   if (error.code === 'connection_error') {
     const errno = (error.cause as { code?: unknown } | undefined)?.code;

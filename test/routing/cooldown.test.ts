@@ -19,7 +19,7 @@ import {
   TimeoutError,
   ValidationError,
 } from '../../src/errors/classes.js';
-import { type BreakerTransition, breakerImpact, BreakerRegistry, CircuitBreaker } from '../../src/routing/cooldown.js';
+import { type BreakerTransition, breakerImpact, BreakerRegistry, CircuitBreaker, PROBE_RECHECK_MS } from '../../src/routing/cooldown.js';
 
 /** random() = 0.5 → no jitter. */
 const steady = (options: ConstructorParameters<typeof CircuitBreaker>[0] = {}) => new CircuitBreaker({ random: () => 0.5, now: () => 0, ...options });
@@ -198,7 +198,7 @@ describe('half-open', () => {
     const results = await Promise.all(Array.from({ length: 20 }, async () => breaker.tryAcquire(30_000)));
     expect(results.filter((r) => r === 'probe')).toHaveLength(1);
     expect(results.filter((r) => r === false)).toHaveLength(19);
-    expect(breaker.openDeadline(30_000)).toBeUndefined();
+    expect(breaker.openDeadline(30_000)).toBe(30_000 + PROBE_RECHECK_MS); // the probe's answer is due
     expect(breaker.tryAcquire(40_000)).toBe(false);
   });
 
@@ -340,13 +340,15 @@ describe('stragglers: attempts admitted while closed that end after the trip', (
     expect(breaker.state(1002)).toBe('open');
   });
 
-  it('a straggler success while half-open does not close it; the probe success does', () => {
+  it('while the probe is out, openDeadline says to look again shortly; any success after the deadline closes', () => {
     const breaker = steady();
     breaker.onFailure(new RateLimitError('429', { retryAfterMs: 1000 }), 0);
+    expect(breaker.openDeadline(500)).toBe(1000);
+    expect(breaker.openDeadline(1000)).toBeUndefined(); // a probe would be admitted now
     expect(breaker.tryAcquire(1000)).toBe('probe');
-    breaker.onSuccess(1001, 'closed');
-    expect(breaker.state(1001)).toBe('half-open');
-    breaker.onSuccess(1002, 'probe');
-    expect(breaker.state(1002)).toBe('closed');
+    expect(breaker.openDeadline(1010)).toBe(1010 + PROBE_RECHECK_MS);
+    breaker.onSuccess(1020); // a straggler answering after the deadline: the deployment works
+    expect(breaker.state(1020)).toBe('closed');
+    expect(breaker.openDeadline(1020)).toBeUndefined();
   });
 });
