@@ -5,62 +5,69 @@
  * the same value or any value when the limit says `'*'`. The *member* is the request's values for
  * the limit's keys: `{ user: '*' }` and a request from `u_42` count on the member `user=u_42`.
  */
-import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from '../errors/classes.js';
-import { toIssues } from '../request/validate.js';
+import { array, func, is, number, object, oneOf, optional, record, refine, report, string, unknown, type Check, type Infer, type SameKeys } from '../request/check.js';
+import { validate } from '../request/validate.js';
 import { MAX_LIMIT_USD, usdToNanoUsd } from './money.js';
 import type { BudgetPeriod } from './periods.js';
 import type { BudgetConfig, BudgetLimit, BudgetScope, BudgetStore, DeploymentLimit } from './types.js';
 
-const positiveInt = z.number().int().positive();
-const scopeSchema = z.record(z.string().min(1, 'a scope key is a non-empty string'), z.string().min(1, "a scope value is a non-empty string (or '*')"));
+const positiveInt = optional(number({ int: true, gt: 0 }));
+const scopeSchema = record(string({ min: 1, message: "a scope value is a non-empty string (or '*')" }), string({ min: 1, message: 'a scope key is a non-empty string' }));
 
-const limitSchema = z
-  .strictObject({
-    id: z.string().min(1).max(200).optional(),
-    scope: scopeSchema,
-    usd: z.number().min(0).max(MAX_LIMIT_USD, `at most ${MAX_LIMIT_USD} USD`).optional(),
-    period: z.enum(['day', 'week', 'month', 'total']).optional(),
-    rpm: positiveInt.optional(),
-    tpm: positiveInt.optional(),
-    maxParallel: positiveInt.optional(),
-    models: z.array(z.string().min(1)).min(1).optional(),
-  })
-  .superRefine((limit, ctx) => {
-    if (limit.usd !== undefined && limit.period === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['period'], message: "required with usd: 'day', 'week', 'month' or 'total'" });
-    }
-    if (limit.period !== undefined && limit.usd === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['usd'], message: 'a period needs a usd amount' });
-    }
-    if (limit.usd === undefined && limit.rpm === undefined && limit.tpm === undefined && limit.maxParallel === undefined && limit.models === undefined) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'a limit needs usd (with period), rpm, tpm, maxParallel or models' });
-    }
-  });
+const limitShape = object({
+  id: optional(string({ min: 1, max: 200 })),
+  scope: scopeSchema,
+  usd: optional(number({ min: 0, max: MAX_LIMIT_USD, maxMessage: `at most ${MAX_LIMIT_USD} USD` })),
+  period: optional(oneOf(['day', 'week', 'month', 'total'])),
+  rpm: positiveInt,
+  tpm: positiveInt,
+  maxParallel: positiveInt,
+  models: optional(array(string({ min: 1 }), { min: 1 })),
+});
+const limitSchema: Check<BudgetLimit> = refine(limitShape, (limit, issues) => {
+  if (limit.usd !== undefined && limit.period === undefined) report(issues, 'period', "required with usd: 'day', 'week', 'month' or 'total'");
+  if (limit.period !== undefined && limit.usd === undefined) report(issues, 'usd', 'a period needs a usd amount');
+  if (limit.usd === undefined && limit.rpm === undefined && limit.tpm === undefined && limit.maxParallel === undefined && limit.models === undefined) {
+    report(issues, '', 'a limit needs usd (with period), rpm, tpm, maxParallel or models');
+  }
+});
 
-const deploymentLimitSchema = z
-  .strictObject({ rpm: positiveInt.optional(), tpm: positiveInt.optional(), maxParallel: positiveInt.optional() })
-  .refine((d) => d.rpm !== undefined || d.tpm !== undefined || d.maxParallel !== undefined, 'needs rpm, tpm or maxParallel');
+const deploymentLimitShape = object({ rpm: positiveInt, tpm: positiveInt, maxParallel: positiveInt });
+const deploymentLimitSchema: Check<DeploymentLimit> = refine(deploymentLimitShape, (d, issues) => {
+  if (d.rpm === undefined && d.tpm === undefined && d.maxParallel === undefined) report(issues, '', 'needs rpm, tpm or maxParallel');
+});
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
-const storeSchema = z.custom<BudgetStore>(
+const storeSchema = is<BudgetStore>(
   (value) =>
     typeof value === 'object' &&
     value !== null &&
     ['reserve', 'finish', 'renew', 'read'].every((m) => isFunction((value as Record<string, unknown>)[m])) &&
     typeof (value as { leaseMs?: unknown }).leaseMs === 'number',
+  'a budget store',
   'expected a budget store (memoryStore() or redisStore({ client }))',
 );
 
-const configSchema = z.strictObject({
-  limits: z.array(z.unknown()),
-  store: storeSchema.optional(),
-  onUnpriced: z.enum(['reject', 'allow']).optional(),
-  onLimit: z.enum(['reject', 'wait']).optional(),
-  thresholds: z.array(z.number().gt(0).lte(1)).optional(),
-  deploymentLimits: z.record(z.string().min(1), deploymentLimitSchema).optional(),
-  now: z.custom<() => number>(isFunction, 'expected a function returning epoch ms').optional(),
+const configShape = object({
+  limits: array(unknown()),
+  store: optional(storeSchema),
+  onUnpriced: optional(oneOf(['reject', 'allow'])),
+  onLimit: optional(oneOf(['reject', 'wait'])),
+  thresholds: optional(array(number({ gt: 0, max: 1 }))),
+  deploymentLimits: optional(record(deploymentLimitSchema, string({ min: 1 }))),
+  now: optional(func<() => number>('expected a function returning epoch ms')),
 });
+/** Limits are checked one by one afterwards (`compileLimits`), to name duplicate ids too. */
+const configSchema: Check<Omit<BudgetConfig, 'limits'> & { limits: unknown[] }> = configShape;
+
+/** Compile-time: the strict checks allow exactly the fields of the public types. */
+type Exact<T extends true> = T;
+type CheckedFields = [
+  Exact<SameKeys<Infer<typeof limitShape>, BudgetLimit>>,
+  Exact<SameKeys<Infer<typeof deploymentLimitShape>, DeploymentLimit>>,
+  Exact<SameKeys<Infer<typeof configShape>, BudgetConfig>>,
+];
 
 /** A validated limit, ready for matching. */
 export interface CompiledLimit {
@@ -122,16 +129,12 @@ export function compileLimits(limits: unknown, existingIds: ReadonlySet<string> 
   const ids = new Set(existingIds);
   limits.forEach((raw, i) => {
     const path = `${root}.${offset + i}`;
-    const parsed = limitSchema.safeParse(raw);
-    if (!parsed.success) {
-      issues.push(...toIssues(parsed.error, path));
-      return;
-    }
-    const limit = compileOne(parsed.data);
+    if (!validate(limitSchema, raw, path, issues)) return;
+    const limit = compileOne(raw);
     if (ids.has(limit.id)) {
       issues.push({
         path: `${path}.id`,
-        message: `duplicate limit id "${limit.id}"${parsed.data.id === undefined ? ' (derived from scope and period; give each limit its own id)' : ''}`,
+        message: `duplicate limit id "${limit.id}"${raw.id === undefined ? ' (derived from scope and period; give each limit its own id)' : ''}`,
       });
       return;
     }
@@ -154,9 +157,9 @@ export interface ParsedBudgetConfig {
 
 /** Validates a whole `budget` config (errors name `budget.…`). */
 export function parseBudgetConfig(config: unknown): ParsedBudgetConfig {
-  const parsed = configSchema.safeParse(config);
-  if (!parsed.success) throw new ValidationError(toIssues(parsed.error, 'budget'));
-  const c = parsed.data as Omit<BudgetConfig, 'limits'> & { limits: unknown[] };
+  const configIssues: ValidationIssue[] = [];
+  if (!validate(configSchema, config, 'budget', configIssues)) throw new ValidationError(configIssues);
+  const c = config;
   const limits = compileLimits(c.limits);
   const deploymentLimits = new Map<string, CompiledLimit>();
   for (const [deploymentId, d] of Object.entries(c.deploymentLimits ?? {}) as Array<[string, DeploymentLimit]>) {

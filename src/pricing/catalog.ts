@@ -12,7 +12,7 @@
  * and then looks up synchronously.
  */
 import { parseOrThrow } from '../request/validate.js';
-import { z } from 'zod';
+import { array, boolean, number, object, optional, record, string, type Check, type Infer, type SameKeys } from '../request/check.js';
 import { canonicalModelName, parseModelName, type ParsedModelName } from './canonical.js';
 import type { ModelCapabilities, ModelInfo, ModelPrice, PriceTier, ServingModel } from './types.js';
 
@@ -302,35 +302,45 @@ function rank(list: readonly Keyed[], query: ParsedModelName): Keyed[] {
 // ---------------------------------------------------------------------------------------------
 // User overrides
 
-const usd = z.number().nonnegative();
-const tokens = z.number().int().positive();
+const usd = number({ min: 0 });
+const optUsd = optional(usd);
+const tokens = optional(number({ int: true, gt: 0 }));
+const optBool = optional(boolean());
 
-const tierSchema = z
-  .object({ aboveTokens: tokens, input: usd, output: usd, cacheRead: usd, cacheWrite: usd, cacheWrite1h: usd })
-  .partial()
-  .required({ aboveTokens: true })
-  .strict();
+const tierSchema = object({
+  aboveTokens: number({ int: true, gt: 0 }),
+  input: optUsd,
+  output: optUsd,
+  cacheRead: optUsd,
+  cacheWrite: optUsd,
+  cacheWrite1h: optUsd,
+});
 
-const overrideSchema = z
-  .object({
-    input: usd,
-    output: usd,
-    cacheRead: usd.optional(),
-    cacheWrite: usd.optional(),
-    cacheWrite1h: usd.optional(),
-    reasoning: usd.optional(),
-    tiers: z.array(tierSchema).optional(),
-    contextWindow: tokens.optional(),
-    maxOutput: tokens.optional(),
-    capabilities: z
-      .object({ tools: z.boolean(), vision: z.boolean(), jsonSchema: z.boolean(), reasoning: z.boolean(), webSearch: z.boolean(), promptCaching: z.boolean() })
-      .partial()
-      .strict()
-      .optional(),
-  })
-  .strict();
+const capabilitiesShape = object({ tools: optBool, vision: optBool, jsonSchema: optBool, reasoning: optBool, webSearch: optBool, promptCaching: optBool });
 
-const overridesSchema = z.record(z.string().regex(/^[^/\s]+\/\S/, 'expected a "provider/model" key'), overrideSchema);
+const overrideShape = object({
+  input: usd,
+  output: usd,
+  cacheRead: optUsd,
+  cacheWrite: optUsd,
+  cacheWrite1h: optUsd,
+  reasoning: optUsd,
+  tiers: optional(array(tierSchema)),
+  contextWindow: tokens,
+  maxOutput: tokens,
+  capabilities: optional(capabilitiesShape),
+});
+const overrideSchema: Check<PriceOverride> = overrideShape;
+
+/** Compile-time: the strict checks allow exactly the fields of the public types. */
+type Exact<T extends true> = T;
+type CheckedFields = [
+  Exact<SameKeys<Infer<typeof overrideShape>, PriceOverride>>,
+  Exact<SameKeys<Infer<typeof tierSchema>, PriceTier>>,
+  Exact<SameKeys<Infer<typeof capabilitiesShape>, ModelCapabilities>>,
+];
+
+const overridesSchema = record(overrideSchema, string({ pattern: /^[^/\s]+\/\S/, message: 'expected a "provider/model" key' }));
 
 /** Rounds a USD-per-1M price to the 6 decimals the cost arithmetic uses. */
 function round6(value: number): number {
@@ -384,7 +394,7 @@ function overrideInfo(key: string, o: PriceOverride, base: ModelInfo | undefined
  * lacks adds a model (any provider key, e.g. a custom `openaiCompatible` one).
  */
 export function createPriceTable(overrides: Record<string, PriceOverride> = {}): PriceTable {
-  const parsed = parseOrThrow(overridesSchema, overrides, 'pricing') as Record<string, PriceOverride>;
+  const parsed = parseOrThrow(overridesSchema, overrides, 'pricing');
   const keys = Object.keys(parsed);
   let loaded: Promise<PriceLookup> | undefined;
   const load = (): Promise<PriceLookup> => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { array, boolean, func, is, number, object, oneOf, optional, record, string, union, type Check, type Infer, type SameKeys } from './check.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
 import type { ChatMessage, CompletionUsage } from './types.js';
 import type { BufferLimits } from '../http/limits.js';
@@ -6,6 +6,7 @@ import type { RetryPolicy } from '../routing/retry.js';
 import type { BreakerOptions } from '../routing/cooldown.js';
 import type { ModelGroupConfig, StrategyOption } from '../routing/router.js';
 import { STRATEGY_NAMES } from '../routing/strategies/index.js';
+import type { Strategy } from '../routing/strategies/types.js';
 import type { PriceOverride } from '../routing/directory.js';
 import type { WebSearch } from '../routing/variants.js';
 import type { BudgetConfig, BudgetExceededEvent, BudgetThresholdEvent, SpendEvent } from '../budget/types.js';
@@ -181,74 +182,94 @@ export interface GatewayConfig {
   hooks?: GatewayHooks;
 }
 
-const positiveInt = z.number().int().positive();
-const providerKey = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a provider key is letters, digits, "_", "-" or "." (no "/" or ":")');
-const adapter = z.custom<ProviderAdapter>(
+const positiveInt = number({ int: true, gt: 0 });
+const nonNegativeInt = number({ int: true, min: 0 });
+const nonEmpty = string({ min: 1 });
+const nonEmptyList = array(nonEmpty);
+const providerKey = string({ pattern: /^[A-Za-z0-9_.-]+$/, message: 'a provider key is letters, digits, "_", "-" or "." (no "/" or ":")' });
+const adapter = is<ProviderAdapter>(
   (value) =>
     typeof value === 'object' &&
     value !== null &&
     typeof (value as ProviderAdapter).buildRequest === 'function' &&
     typeof (value as ProviderAdapter).parseResponse === 'function',
+  'a provider',
   'expected a provider, e.g. openai() or openaiCompatible({ name, baseURL })',
 );
 
-const strategy = z.union([
-  z.enum(STRATEGY_NAMES),
-  z.custom<StrategyOption>((value) => typeof value === 'function', 'expected a strategy name or a function'),
+const strategy = union([oneOf(STRATEGY_NAMES), func<Strategy>()]);
+const deploymentSpec = union([
+  nonEmpty,
+  object({ model: nonEmpty, weight: optional(number({ min: 0 })), rpm: optional(positiveInt), tpm: optional(positiveInt) }),
 ]);
-const deploymentSpec = z.union([
-  z.string().min(1),
-  z.strictObject({ model: z.string().min(1), weight: z.number().min(0).optional(), rpm: positiveInt.optional(), tpm: positiveInt.optional() }),
-]);
-const modelGroup = z.strictObject({ deployments: z.array(deploymentSpec).min(1), strategy: strategy.optional() });
-
-export const gatewayConfigSchema = z.strictObject({
-  providers: z.record(providerKey, adapter).optional(),
-  models: z.record(z.string().min(1), z.union([z.string().min(1), z.array(z.string().min(1)).min(1), modelGroup])).optional(),
-  routing: z
-    .strictObject({
-      strategy: strategy.optional(),
-      fallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
-      contextWindowFallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
-      contentPolicyFallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
-      maxAttempts: positiveInt.max(50).optional(),
-      preferFallbackAfterMs: z.number().int().min(0).optional(),
-      maxCooldownWaitMs: z.number().int().min(0).optional(),
-      breaker: z.record(z.string(), z.number().min(0)).optional(),
-      webSearch: z.custom<WebSearch>((value) => typeof value === 'function', 'expected a function (query, { signal }) => Promise<results>').optional(),
-    })
-    .optional(),
-  pricing: z.record(z.string().regex(/^[^/]+\/.+$/, 'a pricing key is "provider/model"'), z.custom<PriceOverride>((value) => typeof value === 'object' && value !== null, 'expected { input, output } in USD per 1M tokens')).optional(),
-  retry: z
-    .strictObject({
-      maxRetries: z.number().int().min(0).max(10).optional(),
-      maxRetryAfterMs: z.number().int().min(0).optional(),
-      initialDelayMs: z.number().int().min(0).optional(),
-      maxDelayMs: z.number().int().min(0).optional(),
-    })
-    .optional(),
-  timeoutMs: positiveInt.optional(),
-  idleTimeoutMs: positiveInt.optional(),
-  connectTimeoutMs: positiveInt.optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  fetch: z.custom<typeof fetch>((value) => typeof value === 'function', 'expected a fetch function').optional(),
-  limits: z
-    .strictObject({
-      maxBodyBytes: positiveInt.optional(),
-      maxLineBytes: positiveInt.optional(),
-      maxEventBytes: positiveInt.optional(),
-    })
-    .optional(),
-  budget: z.custom<BudgetConfig>((value) => typeof value === 'object' && value !== null, 'expected { limits, store?, … }').optional(),
-  hooks: z
-    .strictObject({
-      includeContent: z.boolean().optional(),
-      ...Object.fromEntries(
-        [
-          'onRequest', 'onAttempt', 'onAttemptEnd', 'onResponse', 'onError', 'onHookError', 'onWarning', 'onRetry',
-          'onFallback', 'onCooldown', 'onSpend', 'onBudgetThreshold', 'onBudgetExceeded',
-        ].map((name) => [name, z.custom<(event: never) => void>((value) => typeof value === 'function', 'expected a function').optional()]),
-      ),
-    })
-    .optional(),
+const modelGroup = object({ deployments: array(deploymentSpec, { min: 1 }), strategy: optional(strategy) });
+const fallbackTable = optional(record(nonEmptyList, nonEmpty));
+const hook = optional(func<(event: never) => void>());
+const routingShape = object({
+  strategy: optional(strategy),
+  fallbacks: fallbackTable,
+  contextWindowFallbacks: fallbackTable,
+  contentPolicyFallbacks: fallbackTable,
+  maxAttempts: optional(number({ int: true, gt: 0, max: 50 })),
+  preferFallbackAfterMs: optional(nonNegativeInt),
+  maxCooldownWaitMs: optional(nonNegativeInt),
+  breaker: optional(record(number({ min: 0 }))),
+  webSearch: optional(func<WebSearch>('expected a function (query, { signal }) => Promise<results>')),
 });
+const retryShape = object({
+  maxRetries: optional(number({ int: true, min: 0, max: 10 })),
+  maxRetryAfterMs: optional(nonNegativeInt),
+  initialDelayMs: optional(nonNegativeInt),
+  maxDelayMs: optional(nonNegativeInt),
+});
+const limitsShape = object({ maxBodyBytes: optional(positiveInt), maxLineBytes: optional(positiveInt), maxEventBytes: optional(positiveInt) });
+const hooksShape = object({
+  includeContent: optional(boolean()),
+  onRequest: hook,
+  onAttempt: hook,
+  onAttemptEnd: hook,
+  onResponse: hook,
+  onError: hook,
+  onHookError: hook,
+  onWarning: hook,
+  onRetry: hook,
+  onFallback: hook,
+  onCooldown: hook,
+  onSpend: hook,
+  onBudgetThreshold: hook,
+  onBudgetExceeded: hook,
+});
+
+const configShape = object({
+  providers: optional(record(adapter, providerKey)),
+  models: optional(record(union([nonEmpty, array(nonEmpty, { min: 1 }), modelGroup]), nonEmpty)),
+  routing: optional(routingShape),
+  pricing: optional(
+    record(
+      is<PriceOverride>((value) => typeof value === 'object' && value !== null, 'a price', 'expected { input, output } in USD per 1M tokens'),
+      string({ pattern: /^[^/]+\/.+$/, message: 'a pricing key is "provider/model"' }),
+    ),
+  ),
+  retry: optional(retryShape),
+  timeoutMs: optional(positiveInt),
+  idleTimeoutMs: optional(positiveInt),
+  connectTimeoutMs: optional(positiveInt),
+  headers: optional(record(string())),
+  fetch: optional(func<typeof fetch>('expected a fetch function')),
+  limits: optional(limitsShape),
+  budget: optional(is<BudgetConfig>((value) => typeof value === 'object' && value !== null, 'a budget', 'expected { limits, store?, … }')),
+  hooks: optional(hooksShape),
+});
+
+/** Checks a `GatewayConfig` (see ./check.ts); errors name `config.<field>`. */
+export const gatewayConfigSchema: Check<GatewayConfig> = configShape;
+
+/** Compile-time: the strict checks allow exactly the fields of the public types. */
+type Exact<T extends true> = T;
+type CheckedFields = [
+  Exact<SameKeys<Infer<typeof configShape>, GatewayConfig>>,
+  Exact<SameKeys<Infer<typeof routingShape>, RoutingConfig>>,
+  Exact<SameKeys<Infer<typeof retryShape>, RetryPolicy>>,
+  Exact<SameKeys<Infer<typeof limitsShape>, BufferLimits>>,
+  Exact<SameKeys<Infer<typeof hooksShape>, GatewayHooks>>,
+];

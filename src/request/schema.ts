@@ -1,160 +1,218 @@
-import { z } from 'zod';
+import type { RequestOptions } from '../gateway.js';
+import type { StrategyName } from '../routing/strategies/index.js';
+import type { Strategy } from '../routing/strategies/types.js';
+import {
+  array,
+  boolean,
+  func,
+  is,
+  literal,
+  nullish,
+  number,
+  object,
+  oneOf,
+  optional,
+  record,
+  refine,
+  report,
+  string,
+  union,
+  unknown,
+  variants,
+  type Check,
+  type Infer,
+  type Issue,
+  type SameKeys,
+} from './check.js';
+import type { ChatCompletionCreateParams, ChatMessage, TextContentPart, UserContentPart } from './types.js';
 
 /**
- * zod schemas for the request body. The top level is strict (a misspelt field is an error that
- * names it); messages and parts are loose so that an assistant message replayed from a response
- * (with `annotations`, `refusal: null`, …) validates. Adapters copy only the fields they know.
+ * Checks of the request body and options (see ./check.ts). The top level is strict (a misspelt
+ * field is an error that names it); messages and parts are loose so that an assistant message
+ * replayed from a response (with `annotations`, `refusal: null`, …) validates. Adapters copy only
+ * the fields they know. Each check is typed with the public type it validates, so they cannot drift.
  */
 
-const cacheControl = z.strictObject({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() });
+const str = string();
+const nonEmpty = string({ min: 1 });
+const optStr = optional(str);
+const nullishStr = nullish(str);
+const optBool = optional(boolean());
+const nullishBool = nullish(boolean());
+const positiveInt = number({ int: true, gt: 0 });
+const anyRecord = record(unknown());
 
-const textPart = z.looseObject({ type: z.literal('text'), text: z.string(), cache_control: cacheControl.optional() });
-const imagePart = z.looseObject({
-  type: z.literal('image_url'),
-  image_url: z.looseObject({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
-});
-const audioPart = z.looseObject({
-  type: z.literal('input_audio'),
-  input_audio: z.looseObject({ data: z.string(), format: z.enum(['wav', 'mp3']) }),
-});
-const filePart = z.looseObject({
-  type: z.literal('file'),
-  file: z.looseObject({ file_id: z.string().optional(), filename: z.string().optional(), file_data: z.string().optional() }),
-});
-const userPart = z.discriminatedUnion('type', [textPart, imagePart, audioPart, filePart]);
+const cacheControl = object({ type: literal('ephemeral'), ttl: optional(oneOf(['5m', '1h'])) });
 
-const textContent = z.union([z.string(), z.array(textPart)]);
-
-const toolCall = z.looseObject({
-  id: z.string().min(1),
-  type: z.literal('function'),
-  function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
-});
-
-const reasoningDetail = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('reasoning.text'), text: z.string(), signature: z.string().nullish() }),
-  z.looseObject({ type: z.literal('reasoning.summary'), summary: z.string() }),
-  z.looseObject({ type: z.literal('reasoning.encrypted'), data: z.string() }),
-]);
-
-const systemMessage = z.looseObject({ role: z.literal('system'), content: textContent, name: z.string().optional() });
-const developerMessage = z.looseObject({ role: z.literal('developer'), content: textContent, name: z.string().optional() });
-const userMessage = z.looseObject({
-  role: z.literal('user'),
-  content: z.union([z.string(), z.array(userPart)]),
-  name: z.string().optional(),
-});
-const assistantMessage = z
-  .looseObject({
-    role: z.literal('assistant'),
-    content: textContent.nullish(),
-    name: z.string().optional(),
-    tool_calls: z.array(toolCall).optional(),
-    refusal: z.string().nullish(),
-    reasoning_content: z.string().nullish(),
-    reasoning_details: z.array(reasoningDetail).optional(),
-  })
-  .refine((m) => (m.content !== undefined && m.content !== null) || (m.tool_calls?.length ?? 0) > 0 || typeof m.refusal === 'string', {
-    message: 'an assistant message needs content, tool_calls or refusal',
-  });
-const toolMessage = z.looseObject({ role: z.literal('tool'), content: textContent, tool_call_id: z.string().min(1) });
-
-const message = z.discriminatedUnion('role', [systemMessage, developerMessage, userMessage, assistantMessage, toolMessage]);
-
-const functionTool = z.looseObject({
-  type: z.literal('function'),
-  function: z.looseObject({
-    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'a function name is 1-64 characters of a-z, A-Z, 0-9, _ and -'),
-    description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-    strict: z.boolean().nullish(),
-  }),
+const textPart: Check<TextContentPart> = object({ type: literal('text'), text: str, cache_control: optional(cacheControl) }, { loose: true });
+const userPart: Check<UserContentPart> = variants('type', {
+  text: textPart,
+  image_url: object(
+    { type: literal('image_url'), image_url: object({ url: nonEmpty, detail: optional(oneOf(['auto', 'low', 'high'])) }, { loose: true }) },
+    { loose: true },
+  ),
+  input_audio: object(
+    { type: literal('input_audio'), input_audio: object({ data: str, format: oneOf(['wav', 'mp3']) }, { loose: true }) },
+    { loose: true },
+  ),
+  file: object({ type: literal('file'), file: object({ file_id: optStr, filename: optStr, file_data: optStr }, { loose: true }) }, { loose: true }),
 });
 
-const toolChoice = z.union([
-  z.enum(['none', 'auto', 'required']),
-  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) }),
-]);
+const textContent = union([str, array(textPart)]);
 
-const responseFormat = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('text') }),
-  z.looseObject({ type: z.literal('json_object') }),
-  z.looseObject({
-    type: z.literal('json_schema'),
-    json_schema: z.looseObject({
-      name: z.string().min(1),
-      description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
-      strict: z.boolean().nullish(),
-    }),
-  }),
-]);
+const toolCall = object(
+  { id: nonEmpty, type: literal('function'), function: object({ name: nonEmpty, arguments: str }, { loose: true }) },
+  { loose: true },
+);
 
-const positiveInt = z.number().int().positive();
+const reasoningDetail = variants('type', {
+  'reasoning.text': object({ type: literal('reasoning.text'), text: str, signature: nullishStr }, { loose: true }),
+  'reasoning.summary': object({ type: literal('reasoning.summary'), summary: str }, { loose: true }),
+  'reasoning.encrypted': object({ type: literal('reasoning.encrypted'), data: str }, { loose: true }),
+});
 
-export const chatRequestSchema = z
-  .strictObject({
-    model: z.string().min(1, 'a model id is required'),
-    messages: z.array(message).min(1, 'at least one message is required'),
-    models: z.array(z.string().min(1)).optional(),
-    stream: z.boolean().nullish(),
-    stream_options: z.strictObject({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() }).nullish(),
-    max_tokens: positiveInt.nullish(),
-    max_completion_tokens: positiveInt.nullish(),
-    temperature: z.number().min(0).max(2).nullish(),
-    top_p: z.number().min(0).max(1).nullish(),
-    n: positiveInt.max(128).nullish(),
-    stop: z.union([z.string(), z.array(z.string()).max(16)]).nullish(),
-    seed: z.number().int().nullish(),
-    presence_penalty: z.number().min(-2).max(2).nullish(),
-    frequency_penalty: z.number().min(-2).max(2).nullish(),
-    logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullish(),
-    logprobs: z.boolean().nullish(),
-    top_logprobs: z.number().int().min(0).max(20).nullish(),
-    user: z.string().optional(),
-    tools: z.array(functionTool).optional(),
-    tool_choice: toolChoice.optional(),
-    parallel_tool_calls: z.boolean().optional(),
-    response_format: responseFormat.optional(),
-    reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullish(),
-    service_tier: z.string().nullish(),
-    store: z.boolean().nullish(),
-    metadata: z.record(z.string(), z.string()).nullish(),
-    prediction: z.unknown().optional(),
-    verbosity: z.enum(['low', 'medium', 'high']).nullish(),
-    providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-  })
-  .superRefine((request, ctx) => {
-    if (request.stream_options && !request.stream) {
-      ctx.addIssue({ code: 'custom', path: ['stream_options'], message: 'stream_options is only allowed with stream: true' });
+const assistantMessage = refine(
+  object(
+    {
+      role: literal('assistant'),
+      content: nullish(textContent),
+      name: optStr,
+      tool_calls: optional(array(toolCall)),
+      refusal: nullishStr,
+      reasoning_content: nullishStr,
+      reasoning_details: optional(array(reasoningDetail)),
+    },
+    { loose: true },
+  ),
+  (m, issues) => {
+    if ((m.content === undefined || m.content === null) && (m.tool_calls?.length ?? 0) === 0 && typeof m.refusal !== 'string') {
+      report(issues, '', 'an assistant message needs content, tool_calls or refusal');
     }
-    if (request.tool_choice && typeof request.tool_choice === 'object') {
-      const name = request.tool_choice.function.name;
-      if (!request.tools?.some((tool) => tool.function.name === name)) {
-        ctx.addIssue({ code: 'custom', path: ['tool_choice', 'function', 'name'], message: `no tool named "${name}" in tools` });
+  },
+);
+
+const message: Check<ChatMessage> = variants('role', {
+  system: object({ role: literal('system'), content: textContent, name: optStr }, { loose: true }),
+  developer: object({ role: literal('developer'), content: textContent, name: optStr }, { loose: true }),
+  user: object({ role: literal('user'), content: union([str, array(userPart)]), name: optStr }, { loose: true }),
+  assistant: assistantMessage,
+  tool: object({ role: literal('tool'), content: textContent, tool_call_id: nonEmpty }, { loose: true }),
+});
+
+const functionTool = object(
+  {
+    type: literal('function'),
+    function: object(
+      {
+        name: string({ pattern: /^[a-zA-Z0-9_-]{1,64}$/, message: 'a function name is 1-64 characters of a-z, A-Z, 0-9, _ and -' }),
+        description: optStr,
+        parameters: optional(anyRecord),
+        strict: nullishBool,
+      },
+      { loose: true },
+    ),
+  },
+  { loose: true },
+);
+
+const toolChoice = union([
+  oneOf(['none', 'auto', 'required']),
+  object({ type: literal('function'), function: object({ name: nonEmpty }, { loose: true }) }, { loose: true }),
+]);
+
+const responseFormat = variants('type', {
+  text: object({ type: literal('text') }, { loose: true }),
+  json_object: object({ type: literal('json_object') }, { loose: true }),
+  json_schema: object(
+    {
+      type: literal('json_schema'),
+      json_schema: object({ name: nonEmpty, description: optStr, schema: optional(anyRecord), strict: nullishBool }, { loose: true }),
+    },
+    { loose: true },
+  ),
+});
+
+const penalty = nullish(number({ min: -2, max: 2 }));
+
+const requestShape = object({
+  model: string({ min: 1, message: 'a model id is required' }),
+  messages: array(message, { min: 1, message: 'at least one message is required' }),
+  models: optional(array(nonEmpty)),
+  stream: nullishBool,
+  stream_options: nullish(object({ include_usage: optBool, include_obfuscation: optBool })),
+  max_tokens: nullish(positiveInt),
+  max_completion_tokens: nullish(positiveInt),
+  temperature: nullish(number({ min: 0, max: 2 })),
+  top_p: nullish(number({ min: 0, max: 1 })),
+  n: nullish(number({ int: true, gt: 0, max: 128 })),
+  stop: nullish(union([str, array(str, { max: 16 })])),
+  seed: nullish(number({ int: true })),
+  presence_penalty: penalty,
+  frequency_penalty: penalty,
+  logit_bias: nullish(record(number({ min: -100, max: 100 }))),
+  logprobs: nullishBool,
+  top_logprobs: nullish(number({ int: true, min: 0, max: 20 })),
+  user: optStr,
+  tools: optional(array(functionTool)),
+  tool_choice: optional(toolChoice),
+  parallel_tool_calls: optBool,
+  response_format: optional(responseFormat),
+  reasoning_effort: nullish(oneOf(['none', 'minimal', 'low', 'medium', 'high', 'xhigh'])),
+  service_tier: nullishStr,
+  store: nullishBool,
+  metadata: nullish(record(str)),
+  prediction: unknown(),
+  verbosity: nullish(oneOf(['low', 'medium', 'high'])),
+  providerOptions: optional(record(anyRecord)),
+});
+
+type RequestShape = Infer<typeof requestShape>;
+
+/** Rules across fields; runs unless a field had a fatal issue (see `refine`). */
+function requestRules(request: RequestShape, issues: Issue[]): void {
+  if (request.stream_options && !request.stream) report(issues, 'stream_options', 'stream_options is only allowed with stream: true');
+  const tools = request.tools;
+  const choice = request.tool_choice;
+  if (choice !== undefined && typeof choice === 'object') {
+    const name = choice.function.name;
+    let found = false;
+    if (tools !== undefined) for (let i = 0; i < tools.length && !found; i++) found = tools[i]!.function.name === name;
+    if (!found) report(issues, 'tool_choice.function.name', `no tool named "${name}" in tools`);
+  }
+  if (choice === 'required' && !tools?.length) report(issues, 'tool_choice', 'tool_choice "required" needs at least one tool');
+  if (tools !== undefined) {
+    for (let i = 1; i < tools.length; i++) {
+      const name = tools[i]!.function.name;
+      for (let j = 0; j < i; j++) {
+        if (tools[j]!.function.name === name) {
+          report(issues, `tools.${i}.function.name`, `duplicate tool name "${name}"`);
+          break;
+        }
       }
     }
-    if (request.tool_choice === 'required' && !request.tools?.length) {
-      ctx.addIssue({ code: 'custom', path: ['tool_choice'], message: 'tool_choice "required" needs at least one tool' });
-    }
-    const toolNames = new Set<string>();
-    request.tools?.forEach((tool, index) => {
-      if (toolNames.has(tool.function.name)) {
-        ctx.addIssue({ code: 'custom', path: ['tools', index, 'function', 'name'], message: `duplicate tool name "${tool.function.name}"` });
-      }
-      toolNames.add(tool.function.name);
-    });
-    if (request.top_logprobs !== undefined && request.top_logprobs !== null && !request.logprobs) {
-      ctx.addIssue({ code: 'custom', path: ['top_logprobs'], message: 'top_logprobs requires logprobs: true' });
-    }
-  });
+  }
+  if (request.top_logprobs !== undefined && request.top_logprobs !== null && !request.logprobs) {
+    report(issues, 'top_logprobs', 'top_logprobs requires logprobs: true');
+  }
+}
 
-export const requestOptionsSchema = z.strictObject({
-  signal: z.custom<AbortSignal>((value) => typeof AbortSignal !== 'undefined' && value instanceof AbortSignal, 'expected an AbortSignal').optional(),
-  timeoutMs: positiveInt.optional(),
-  idleTimeoutMs: positiveInt.optional(),
-  connectTimeoutMs: positiveInt.optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  scope: z.record(z.string().min(1), z.string().min(1)).optional(),
-  strategy: z.union([z.string().min(1), z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function')]).optional(),
+export const chatRequestSchema: Check<ChatCompletionCreateParams> = refine(requestShape, requestRules);
+
+const optionsShape = object({
+  signal: optional(is<AbortSignal>((value) => typeof AbortSignal !== 'undefined' && value instanceof AbortSignal, 'an AbortSignal')),
+  timeoutMs: optional(positiveInt),
+  idleTimeoutMs: optional(positiveInt),
+  connectTimeoutMs: optional(positiveInt),
+  headers: optional(record(str)),
+  scope: optional(record(nonEmpty, nonEmpty)),
+  // A name is looked up when the request is planned (an unknown one is a ValidationError there).
+  strategy: optional(union([nonEmpty as Check<StrategyName>, func<Strategy>()], 'a strategy name or a function')),
 });
+export const requestOptionsSchema: Check<RequestOptions> = optionsShape;
+
+/** Compile-time: the strict checks allow exactly the fields of the public types. */
+type Exact<T extends true> = T;
+type CheckedFields = [
+  Exact<SameKeys<Infer<typeof requestShape>, ChatCompletionCreateParams>>,
+  Exact<SameKeys<Infer<typeof optionsShape>, RequestOptions>>,
+];

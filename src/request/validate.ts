@@ -1,34 +1,27 @@
-import type { z } from 'zod';
 import { ValidationError, type ValidationIssue } from '../errors/classes.js';
+import type { Check, Issue } from './check.js';
 
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((part) => String(part)).join('.');
-}
-
-/** Turns zod issues into ValidationIssues whose path names the field (prefixed by `root`). */
-export function toIssues(error: z.ZodError, root: string): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  for (const issue of error.issues) {
-    const base = formatPath(issue.path);
-    const prefix = root && base ? `${root}.${base}` : root || base;
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        issues.push({ path: prefix ? `${prefix}.${key}` : key, message: `unknown field "${key}"` });
-      }
-      continue;
-    }
-    if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-      issues.push({ path: prefix, message: issue.message });
-      continue;
-    }
-    issues.push({ path: prefix, message: issue.message });
+/** Appends `issues` to `out` as ValidationIssues whose path names the field (prefixed by `root`). */
+function collect(issues: readonly Issue[], root: string, out: ValidationIssue[]): void {
+  for (const issue of issues) {
+    const path = root && issue.path ? `${root}.${issue.path}` : root || issue.path;
+    out.push({ path, message: issue.message });
   }
-  return issues;
 }
 
-/** Parses `value` with `schema`, or throws a ValidationError naming every bad field. */
-export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new ValidationError(toIssues(result.error, root));
+/** Checks `value`; on failure appends its issues, named under `root`, to `out`. */
+export function validate<T>(check: Check<T>, value: unknown, root: string, out: ValidationIssue[]): value is T {
+  const issues: Issue[] = [];
+  if (check(value, issues)) return true;
+  collect(issues, root, out);
+  return false;
+}
+
+/** Returns `value` itself when it passes `check`, or throws a ValidationError naming every bad field. */
+export function parseOrThrow<T>(check: Check<T>, value: unknown, root: string): T {
+  const issues: Issue[] = [];
+  if (check(value, issues)) return value;
+  const out: ValidationIssue[] = [];
+  collect(issues, root, out);
+  throw new ValidationError(out);
 }
