@@ -3,7 +3,7 @@ import { normalizeHeaders } from './http/headers.js';
 import { DEFAULT_LIMITS, type BufferLimits } from './http/limits.js';
 import type { Transport } from './http/transport.js';
 import type { AdapterContext, ProviderAdapter } from './providers/adapter.js';
-import { environmentProviderKeys, providersFromEnvironment } from './providers/environment.js';
+import type { ProviderEnvironment } from './providers/environment.js';
 import { gatewayConfigSchema, type GatewayConfig, type GatewayHooks } from './request/config.js';
 import { chatRequestSchema, requestOptionsSchema } from './request/schema.js';
 import type {
@@ -104,12 +104,15 @@ function toModelmuxError(error: unknown): ModelmuxError {
   return ModelmuxError.isInstance(error) ? error : new InvalidResponseError(error instanceof Error ? error.message : String(error), { cause: error });
 }
 
-/** Builds `createGateway` around the runtime's default transport (node:http on Node, fetch elsewhere). */
-export function defineCreateGateway(defaultTransport: () => Transport): (config?: GatewayConfig) => Gateway {
+/**
+ * Builds `createGateway` around the runtime's default transport (node:http on Node, fetch
+ * elsewhere) and the providers it configures from the environment when none are given.
+ */
+export function defineCreateGateway(defaultTransport: () => Transport, environment: ProviderEnvironment): (config?: GatewayConfig) => Gateway {
   return function createGateway(config: GatewayConfig = {}): Gateway {
     const parsed = parseOrThrow(gatewayConfigSchema, config, 'config');
     const routing = parsed.routing ?? {};
-    const providerKeys = parsed.providers === undefined ? environmentProviderKeys() : Object.keys(parsed.providers);
+    const providerKeys = parsed.providers === undefined ? environment.configuredKeys() : Object.keys(parsed.providers);
     const providerMap = new Map(parsed.providers === undefined ? [] : Object.entries(parsed.providers));
     const router = new Router({
       providers: providerMap,
@@ -126,12 +129,20 @@ export function defineCreateGateway(defaultTransport: () => Transport): (config?
     let environmentPending = parsed.providers === undefined;
     let loadingEnvironment: Promise<void> | undefined;
     const loadEnvironment = (): Promise<void> =>
-      (loadingEnvironment ??= providersFromEnvironment(providerKeys).then((providers) => {
+      (loadingEnvironment ??= environment.load(providerKeys).then((providers) => {
         for (const [key, adapter] of providers) providerMap.set(key, adapter);
         environmentPending = false;
       }));
     const hooks = config.hooks;
     const emitter = new HookEmitter(hooks);
+    if (parsed.providers === undefined) {
+      for (const key of environment.unloadableKeys()) {
+        emitter.emit('onWarning', {
+          provider: key,
+          message: `${key}'s key is set, but the fetch build of modelmux (edge runtimes, browsers, Bun) configures only OpenAI-compatible providers from the environment: pass providers: { ${key}: ${key}() }`,
+        });
+      }
+    }
     const directory = createModelDirectory(parsed.pricing);
     // The budget config is validated now; the tracker (reservations, store, leases) loads with the first request.
     const book = parsed.budget === undefined ? undefined : new LimitBook(parsed.budget);

@@ -37,7 +37,7 @@ export {
   type FetchHandlerOptions,
   type ModelListEntry,
 } from './interop/index.js';
-export { memoryStore, type MemoryStoreOptions } from './budget/index.js';
+export { memoryStore, type MemoryStoreOptions } from './budget/memory-store.js';
 export type {
   BudgetConfig,
   BudgetLimit,

@@ -5,20 +5,31 @@ import { readEnv } from './env.js';
 import { configuredFromEnv as googleConfigured } from './google/env.js';
 import { ENV_PRESETS as OPENAI_COMPATIBLE_PRESETS } from './openai-compatible/index.js';
 
-/**
- * A provider the gateway can configure from the environment alone. The native adapters are
- * loaded only when their variables are set, so a gateway given its providers never loads them.
- */
+export type NativeProviderKey = 'anthropic' | 'google' | 'bedrock';
+
+/** How an entry point loads the native adapters it configures from the environment (see native-environment.ts). */
+export type NativeLoaders = Partial<Record<NativeProviderKey, () => Promise<ProviderAdapter>>>;
+
+/** The providers `createGateway()` without `providers` configures, as one entry point knows them. */
+export interface ProviderEnvironment {
+  /** Keys of the providers whose key (and what else they need, such as Azure's endpoint) is in the environment. */
+  configuredKeys(): string[];
+  /** Native providers whose key is set but which this entry point does not load from the environment. */
+  unloadableKeys(): string[];
+  /** The adapters of `keys` (from `configuredKeys`). */
+  load(keys: readonly string[]): Promise<Map<string, ProviderAdapter>>;
+}
+
 interface EnvironmentProvider {
   readonly key: string;
   configured(): boolean;
-  load(): ProviderAdapter | Promise<ProviderAdapter>;
+  load?: () => ProviderAdapter | Promise<ProviderAdapter>;
 }
 
-const NATIVE: ReadonlyArray<EnvironmentProvider> = [
-  { key: 'anthropic', configured: anthropicConfigured, load: async () => (await import('./anthropic/index.js')).anthropic() },
-  { key: 'google', configured: googleConfigured, load: async () => (await import('./google/index.js')).google() },
-  { key: 'bedrock', configured: bedrockConfigured, load: async () => (await import('./bedrock/index.js')).bedrock() },
+const NATIVE: ReadonlyArray<{ key: NativeProviderKey; configured(): boolean }> = [
+  { key: 'anthropic', configured: anthropicConfigured },
+  { key: 'google', configured: googleConfigured },
+  { key: 'bedrock', configured: bedrockConfigured },
 ];
 
 const COMPATIBLE: ReadonlyArray<EnvironmentProvider> = OPENAI_COMPATIBLE_PRESETS.map((preset) => ({
@@ -27,17 +38,21 @@ const COMPATIBLE: ReadonlyArray<EnvironmentProvider> = OPENAI_COMPATIBLE_PRESETS
   load: () => preset.create(),
 }));
 
-/** Every provider that can be configured from the environment, under its usual key. */
-const ENVIRONMENT_PROVIDERS: ReadonlyArray<EnvironmentProvider> = [...NATIVE, ...COMPATIBLE];
-
-/** The keys of every provider whose key (and what else it needs, such as Azure's endpoint) is in the environment. */
-export function environmentProviderKeys(): string[] {
-  return ENVIRONMENT_PROVIDERS.filter((provider) => provider.configured()).map((provider) => provider.key);
-}
-
-/** The adapters of `keys` (from `environmentProviderKeys`), loading the native ones on demand. */
-export async function providersFromEnvironment(keys: readonly string[]): Promise<Map<string, ProviderAdapter>> {
-  const chosen = ENVIRONMENT_PROVIDERS.filter((provider) => keys.includes(provider.key));
-  const adapters = await Promise.all(chosen.map((provider) => provider.load()));
-  return new Map(chosen.map((provider, i) => [provider.key, adapters[i]!]));
+/**
+ * The environment of an entry point. The gateway core never imports a native adapter: the Node
+ * entry passes loaders (dynamic imports, so nothing loads unless its key is set); the fetch entry
+ * passes none, so a bundle of it carries only the adapters the application imports.
+ */
+export function providerEnvironment(loaders: NativeLoaders): ProviderEnvironment {
+  const all: EnvironmentProvider[] = [...NATIVE.map((native) => ({ ...native, load: loaders[native.key] })), ...COMPATIBLE];
+  const configured = (): EnvironmentProvider[] => all.filter((provider) => provider.configured());
+  return {
+    configuredKeys: () => configured().filter((p) => p.load !== undefined).map((p) => p.key),
+    unloadableKeys: () => configured().filter((p) => p.load === undefined).map((p) => p.key),
+    async load(keys) {
+      const chosen = all.filter((provider) => provider.load !== undefined && keys.includes(provider.key));
+      const adapters = await Promise.all(chosen.map((provider) => provider.load!()));
+      return new Map(chosen.map((provider, i) => [provider.key, adapters[i]!]));
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createGateway as createEdgeGateway, type WarningEvent } from '../../src/edge.js';
 import { createGateway, ValidationError } from '../../src/index.js';
 
 const KEYS = [
@@ -60,5 +61,20 @@ describe('providers from the environment', () => {
     const error = await mux.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'authentication_error', provider: 'openai' });
     expect((error as Error).message).toMatch(/OPENAI_API_KEY/);
+  });
+});
+
+describe('providers from the environment, fetch build', () => {
+  it('configures the OpenAI-compatible providers and warns about a native key it does not load', () => {
+    clearEnvironment();
+    vi.stubEnv('OPENAI_API_KEY', 'sk-env-openai-000000000000');
+    vi.stubEnv('ANTHROPIC_API_KEY', 'sk-ant-env-000000000000000000');
+    const warnings: WarningEvent[] = [];
+    const mux = createEdgeGateway({ hooks: { onWarning: (event) => warnings.push(event) } });
+    expect(mux.providers).toEqual(['openai']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ provider: 'anthropic' });
+    expect(warnings[0]!.message).toContain('providers: { anthropic: anthropic() }');
+    expect(JSON.stringify(warnings)).not.toContain('sk-ant-env');
   });
 });
