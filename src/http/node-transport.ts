@@ -4,7 +4,7 @@
  * Node-only: reached through the `node` export condition, never from an edge bundle.
  */
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { Socket } from 'node:net';
 import type { ErrorDetails } from '../errors/base.js';
 import { ConnectionError, TimeoutError } from '../errors/index.js';
@@ -144,6 +144,14 @@ class NodeResponse implements HttpResponse, AsyncIterator<Uint8Array>, AsyncIter
   };
 }
 
+let httpsModule: typeof https | undefined;
+let loadingHttps: Promise<void> | undefined;
+function loadHttps(): Promise<void> {
+  return (loadingHttps ??= import('node:https').then((module) => {
+    httpsModule = module.default;
+  }));
+}
+
 const DEFAULT_AGENT_OPTIONS: https.AgentOptions = { keepAlive: true, scheduling: 'lifo', maxSockets: Infinity };
 
 /** The `node:http`/`node:https` transport. Each transport owns its agents; `close()` destroys them. */
@@ -152,15 +160,18 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
   let httpAgent: http.Agent | undefined;
   let httpsAgent: https.Agent | undefined;
 
-  function send(request: HttpRequest, { signal, connectTimeoutMs, errorDetails }: TransportOptions): Promise<HttpResponse> {
+  function send(request: HttpRequest, options: TransportOptions): Promise<HttpResponse> {
+    const { signal, connectTimeoutMs, errorDetails } = options;
     if (signal.aborted) return Promise.reject(signal.reason);
+    // node:https (and TLS with it) loads with the first https request, not at import.
+    if (httpsModule === undefined && request.url.startsWith('https:')) return loadHttps().then(() => send(request, options));
     return new Promise<HttpResponse>((resolve, reject) => {
       const url = request.url;
       const secure = url.startsWith('https:');
       let req: http.ClientRequest;
       try {
         req = secure
-          ? https.request(url, { method: request.method, headers: request.headers, agent: (httpsAgent ??= new https.Agent(agentOptions)) })
+          ? httpsModule!.request(url, { method: request.method, headers: request.headers, agent: (httpsAgent ??= new httpsModule!.Agent(agentOptions)) })
           : http.request(url, { method: request.method, headers: request.headers, agent: (httpAgent ??= new http.Agent(agentOptions)) });
       } catch (error) {
         // Invalid URL, protocol or header: nothing was sent, and a retry would fail the same way.
