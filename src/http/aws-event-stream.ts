@@ -8,7 +8,8 @@
  * (4), 5 long (8), 6 bytes (u16 length + bytes), 7 string (u16 length + UTF-8), 8 timestamp (8),
  * 9 UUID (16). Only string values are kept; the others are skipped.
  *
- * The body's pieces are kept as a list with a cursor (never concatenated piece by piece): the
+ * The body's pieces are kept as a list with a cursor (never concatenated piece by piece; pieces
+ * under 1 KiB are copied together, so that tiny pieces cost their bytes, not an object each): the
  * prelude is read as soon as its 12 bytes are there, and a message longer than `maxEventBytes`
  * is refused from its declared length, before it is buffered. A complete message is copied out
  * once (or sliced without copying when it lies in one piece).
@@ -154,16 +155,47 @@ export function toStreamEvent(message: EventStreamMessage, errorDetails: ErrorDe
   }
 }
 
-/** The body's pieces as a queue with a cursor: appending and taking are linear in the bytes. */
+const EMPTY = new Uint8Array(0);
+
+/** Pieces shorter than this are copied into a shared buffer rather than queued one object each. */
+const SMALL_PIECE_BYTES = 1024;
+const STAGING_BYTES = 64 * 1024;
+
+/**
+ * The body's pieces as a queue with a cursor: appending and taking are linear in the bytes.
+ * Small pieces are copied together (the queue's last piece then grows in place), so that a body
+ * trickling in byte by byte holds about its bytes, not an object and a buffer per byte.
+ */
 class ByteQueue {
   private chunks: Uint8Array[] = [];
   private head = 0;
   private offset = 0;
+  /** Where small pieces are copied: bytes before `stagingEnd` are never written again. */
+  private staging = EMPTY;
+  private stagingEnd = 0;
+  /** The queue's last piece when it is a view of `staging` ending at `stagingEnd`. */
+  private staged: Uint8Array | undefined = undefined;
   length = 0;
 
   push(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
     this.length += bytes.length;
+    if (bytes.length >= SMALL_PIECE_BYTES) {
+      this.chunks.push(bytes);
+      return;
+    }
+    const last = this.chunks.length - 1;
+    const grow = this.staged !== undefined && this.chunks[last] === this.staged && this.stagingEnd + bytes.length <= this.staging.length;
+    if (!grow && this.stagingEnd + bytes.length > this.staging.length) {
+      this.staging = new Uint8Array(STAGING_BYTES);
+      this.stagingEnd = 0;
+    }
+    const start = grow ? this.stagingEnd - this.staged!.length : this.stagingEnd;
+    this.staging.set(bytes, this.stagingEnd);
+    this.stagingEnd += bytes.length;
+    // A view with the same start: a cursor into the old view stays valid.
+    this.staged = this.staging.subarray(start, this.stagingEnd);
+    if (grow) this.chunks[last] = this.staged;
+    else this.chunks.push(this.staged);
   }
 
   /** Copies the first `target.length` bytes into `target`, without consuming them. */
@@ -216,8 +248,6 @@ class ByteQueue {
     }
   }
 }
-
-const EMPTY = new Uint8Array(0);
 
 export function createAwsEventStreamDecoder(options: AwsEventStreamDecoderOptions): AwsEventStreamDecoder {
   const { maxEventBytes } = options.limits;

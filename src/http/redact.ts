@@ -12,8 +12,10 @@ const secrets = new Set<string>();
 let secretPattern: RegExp | null = null;
 
 // sk-…, sk-proj-…, sk-ant-…, sk-or-v1-…, Google AIza…, AWS access key ids, bearer tokens in text.
+// The bearer prefix is matched forward and kept (group 1): a lookbehind `(?<=[Bb]earer\s+)` is
+// tried at every position and scans back over whitespace, quadratic on a long run of spaces.
 const KEY_SHAPES =
-  /\b(?:sk-[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{30,}|(?:AKIA|ASIA)[0-9A-Z]{16}|gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,})\b|(?<=[Bb]earer\s+)[A-Za-z0-9._~+/=-]{12,}/g;
+  /\b(?:sk-[A-Za-z0-9_-]{16,}|AIza[0-9A-Za-z_-]{30,}|(?:AKIA|ASIA)[0-9A-Z]{16}|gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,})\b|([Bb]earer\s+)[A-Za-z0-9._~+/=-]{12,}/g;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -38,7 +40,7 @@ export function registerSecret(secret: string | undefined | null): void {
 export function redact(text: string): string {
   let out = text;
   if (secretPattern) out = out.replace(secretPattern, REDACTED);
-  return out.replace(KEY_SHAPES, REDACTED);
+  return out.replace(KEY_SHAPES, (_match, bearer: string | undefined) => (bearer === undefined ? REDACTED : `${bearer}${REDACTED}`));
 }
 
 /** Redacts a value of unknown type into a safe string (for causes that are not errors). */

@@ -29,5 +29,6 @@ export function parseDuration(text: string): number | undefined {
     total += unit === 'h' ? value * 3_600_000 : unit === 'm' ? value * 60_000 : unit === 's' ? value * 1000 : value;
     matched += match[0];
   }
-  return matched.length > 0 && matched === text.trim() ? Math.round(total) : undefined;
+  // Digits enough to overflow (`"1e400s"` is no match, but 400 nines are) are no duration either.
+  return matched.length > 0 && matched === text.trim() && Number.isFinite(total) ? Math.round(total) : undefined;
 }

@@ -147,7 +147,9 @@ export function createSseDecoder(options: SseDecoderOptions): SseDecoder {
         let text = decoder.decode(bytes, { stream: true });
         // A CR ending a piece already ends its line, but the parser would hold it back until it sees
         // whether an LF follows, delaying the event to the next piece. Complete it as CRLF now, and
-        // drop the real LF if the next piece starts with one. (No decoder bytes are pending after a CR.)
+        // drop the real LF if the next piece starts with one. The decoded text can also end with a
+        // CR followed by the first bytes of a character the decoder holds back: that CR is complete
+        // too (an LF after it would come after that character), so the next piece's LF stays.
         if (skipLF) {
           skipLF = false;
           if (bytes[0] === LF) text = text.slice(1);
@@ -155,7 +157,7 @@ export function createSseDecoder(options: SseDecoderOptions): SseDecoder {
         if (text.length > 0) {
           if (text.charCodeAt(text.length - 1) === CR) {
             text += '\n';
-            skipLF = true;
+            skipLF = bytes[n - 1] === CR;
           }
           parser.feed(text);
         }

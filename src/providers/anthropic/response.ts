@@ -2,7 +2,7 @@ import { InvalidResponseError } from '../../errors/classes.js';
 import type { ChatCompletion, ChatCompletionMessage, CompletionUsage, FinishReason, ReasoningDetail, ToolCall } from '../../request/types.js';
 import type { AdapterContext } from '../adapter.js';
 import { type FinishReasonTable, mapFinishReason } from '../shared/finish-reason.js';
-import { isRecord, type JsonRecord, readCount, readString } from '../shared/json.js';
+import { isRecord, type JsonRecord, readCount, readString, stringifyJson } from '../shared/json.js';
 import { buildUsage } from '../shared/usage.js';
 import { parseInBandError } from './errors.js';
 import { encryptedDetail, textDetail } from './reasoning.js';
@@ -55,11 +55,14 @@ function invalid(ctx: AdapterContext, what: string): InvalidResponseError {
 }
 
 /** Tool input → arguments JSON; `{}` for an empty or missing input. */
-export function toolArguments(input: unknown): string {
-  return isRecord(input) ? JSON.stringify(input) : '{}';
+export function toolArguments(input: unknown, ctx: AdapterContext): string {
+  if (!isRecord(input)) return '{}';
+  const text = stringifyJson(input);
+  if (text === undefined) throw invalid(ctx, 'tool input is nested too deeply');
+  return text;
 }
 
-function mapContent(blocks: unknown[]): { message: ChatCompletionMessage; toolCalls: number } {
+function mapContent(blocks: unknown[], ctx: AdapterContext): { message: ChatCompletionMessage; toolCalls: number } {
   let text: string | null = null;
   let reasoning: string | null = null;
   const details: ReasoningDetail[] = [];
@@ -74,7 +77,7 @@ function mapContent(blocks: unknown[]): { message: ChatCompletionMessage; toolCa
         toolCalls.push({
           id: readString(block.id) ?? `toolu_${toolCalls.length}`,
           type: 'function',
-          function: { name: readString(block.name) ?? '', arguments: toolArguments(block.input) },
+          function: { name: readString(block.name) ?? '', arguments: toolArguments(block.input, ctx) },
         });
         break;
       case 'thinking': {
@@ -112,7 +115,7 @@ export function parseMessage(body: unknown, ctx: AdapterContext, header: Header)
   if (!isRecord(body)) throw invalid(ctx, 'the body is not a JSON object');
   if (body.type === 'error') throw parseInBandError(body, header, ctx);
   if (!Array.isArray(body.content)) throw invalid(ctx, 'no "content" array');
-  const { message, toolCalls } = mapContent(body.content);
+  const { message, toolCalls } = mapContent(body.content, ctx);
   return {
     id: readString(body.id) ?? '',
     object: 'chat.completion',

@@ -165,7 +165,7 @@ export class AnthropicStreamMapper implements StreamMapper {
     const block = this.blocks.get(index);
     this.blocks.delete(index);
     if (block?.kind === 'tool' && !block.sentArguments) {
-      this.emit(out, { tool_calls: [{ index: block.index, function: { arguments: toolArguments(block.input) } }] });
+      this.emit(out, { tool_calls: [{ index: block.index, function: { arguments: toolArguments(block.input, this.ctx) } }] });
     } else if (block?.kind === 'thinking') {
       this.emit(out, { reasoning_details: [textDetail(block.text, block.signature, this.detailCount++)] });
     }
@@ -182,13 +182,14 @@ export class AnthropicStreamMapper implements StreamMapper {
   /** Usage fields are cumulative: a later value replaces the earlier one; `null` changes nothing. */
   private recordUsage(usage: JsonRecord): void {
     const merged: JsonRecord = { ...this.rawUsage };
-    for (const key of Object.keys(usage)) if (usage[key] != null) merged[key] = usage[key];
+    // `__proto__` (an own key of parsed JSON) would be assigned as the prototype, not as a field.
+    for (const key of Object.keys(usage)) if (usage[key] != null && key !== '__proto__') merged[key] = usage[key];
     this.rawUsage = merged;
   }
 
   private blockIndex(data: JsonRecord): number {
     const index = readNumber(data.index);
-    if (index === undefined) throw this.invalid(`${String(data.type)} without an index`);
+    if (index === undefined) throw this.invalid(`${readString(data.type) ?? 'a content block event'} without an index`);
     return index;
   }
 

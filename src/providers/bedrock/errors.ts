@@ -77,7 +77,8 @@ export interface BedrockErrorInput {
 /** Maps a Bedrock error (HTTP or in-stream exception) to its typed error. */
 export function toBedrockError(input: BedrockErrorInput, ctx: AdapterContext): ProviderError {
   const type = input.type === undefined ? undefined : capitalize(input.type);
-  const known = type === undefined ? undefined : ERROR_TYPES[type];
+  // Own keys only: a type named `__proto__` must not find Object.prototype.
+  const known = type === undefined || !Object.hasOwn(ERROR_TYPES, type) ? undefined : ERROR_TYPES[type];
   const status = input.status ?? known?.status;
   const text = input.message === '' ? '(no error message)' : input.message;
   if (known === undefined) {

@@ -2,7 +2,7 @@ import { InvalidResponseError, ServerError } from '../../errors/classes.js';
 import type { ChatCompletion, ChatCompletionMessage, CompletionUsage, FinishReason, ReasoningDetail, ToolCall } from '../../request/types.js';
 import type { AdapterContext } from '../adapter.js';
 import { type FinishReasonTable, mapFinishReason } from '../shared/finish-reason.js';
-import { isRecord, readCount, readString } from '../shared/json.js';
+import { isRecord, readCount, readString, stringifyJson } from '../shared/json.js';
 import { buildUsage } from '../shared/usage.js';
 import { CLAUDE_REASONING_FORMAT, modelFamily } from './request.js';
 
@@ -118,7 +118,8 @@ export function parseConverseResponse(body: unknown, ctx: AdapterContext, header
     } else if (isRecord(block.toolUse)) {
       const use = block.toolUse;
       const name = readString(use.name) ?? '';
-      const args = JSON.stringify(use.input ?? {});
+      const args = stringifyJson(use.input ?? {});
+      if (args === undefined) throw invalid(ctx, 'tool input is nested too deeply');
       if (jsonTool !== undefined && name === jsonTool) {
         text = (text ?? '') + args;
         continue;

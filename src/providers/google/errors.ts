@@ -20,7 +20,8 @@ type Header = (name: string) => string | null;
 const NO_HEADERS: Header = () => null;
 const RPC = 'type.googleapis.com/google.rpc.';
 
-const CONTEXT_MESSAGE = /input token count.*exceeds|exceeds the maximum number of tokens/i;
+// `.{0,200}`, not `.*`: an unbounded gap rescans the rest of the message from every "input token count".
+const CONTEXT_MESSAGE = /input token count.{0,200}exceeds|exceeds the maximum number of tokens/i;
 const BILLING_MESSAGE = /billing/i;
 const KEY_MESSAGE = /api key not valid|api_key_invalid|api key expired/i;
 
@@ -42,7 +43,8 @@ function durationMs(value: unknown): number | undefined {
   if (!isRecord(value)) return undefined;
   const seconds = readNumber(typeof value.seconds === 'string' ? Number(value.seconds) : value.seconds) ?? 0;
   const nanos = readNumber(value.nanos) ?? 0;
-  return Math.round(seconds * 1000 + nanos / 1e6);
+  const ms = Math.round(seconds * 1000 + nanos / 1e6);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 function readDetails(error: unknown): RpcDetails {

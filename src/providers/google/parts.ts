@@ -2,7 +2,7 @@ import { ContentPolicyError, InvalidResponseError } from '../../errors/classes.j
 import type { ChoiceLogprobs, FinishReason, ReasoningDetail, TokenLogprob, ToolCall } from '../../request/types.js';
 import type { AdapterContext } from '../adapter.js';
 import { type FinishReasonTable, mapFinishReason } from '../shared/finish-reason.js';
-import { isRecord, type JsonRecord, readNumber, readString } from '../shared/json.js';
+import { isRecord, type JsonRecord, readNumber, readString, stringifyJson } from '../shared/json.js';
 import { newToolCallId } from './ids.js';
 import { REASONING_SIGNATURE_ID, signatureDetail, TEXT_SIGNATURE_ID } from './thinking.js';
 
@@ -41,7 +41,7 @@ export interface CandidateParts {
 const UNMAPPED = ['inlineData', 'fileData', 'executableCode', 'codeExecutionResult'] as const;
 
 /** Reads a candidate's `content.parts`. Function calls get Gemini's id when it sends one, else a generated one. */
-export function readParts(content: unknown, warn: (kind: string) => void): CandidateParts {
+export function readParts(content: unknown, warn: (kind: string) => void, ctx: AdapterContext): CandidateParts {
   const out: CandidateParts = { text: undefined, reasoning: undefined, toolCalls: [], signatures: [] };
   const parts = isRecord(content) && Array.isArray(content.parts) ? content.parts : [];
   for (const part of parts) {
@@ -51,10 +51,14 @@ export function readParts(content: unknown, warn: (kind: string) => void): Candi
     if (isRecord(part.functionCall)) {
       const call = part.functionCall;
       const id = readString(call.id);
+      const args = stringifyJson(isRecord(call.args) ? call.args : {});
+      if (args === undefined) {
+        throw new InvalidResponseError(`${ctx.provider}: function call arguments are nested too deeply`, { provider: ctx.provider, model: ctx.model });
+      }
       const toolCall: ToolCall = {
         id: id !== undefined && id !== '' ? id : newToolCallId(),
         type: 'function',
-        function: { name: readString(call.name) ?? '', arguments: JSON.stringify(isRecord(call.args) ? call.args : {}) },
+        function: { name: readString(call.name) ?? '', arguments: args },
       };
       out.toolCalls.push(toolCall);
       at = toolCall.id;

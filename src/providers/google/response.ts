@@ -24,7 +24,7 @@ export function createdAt(body: JsonRecord): number {
 
 function mapCandidate(raw: unknown, position: number, ctx: AdapterContext, warn: (kind: string) => void): ChatCompletionChoice {
   if (!isRecord(raw)) throw invalid(ctx, `candidates[${position}] is not an object`);
-  const parts = readParts(raw.content, warn);
+  const parts = readParts(raw.content, warn, ctx);
   const message: ChatCompletionMessage = {
     role: 'assistant',
     // No text (a tool-call-only turn, a filtered answer) is null; empty signature-only text too when there are calls.

@@ -99,7 +99,7 @@ export class GoogleStreamMapper implements StreamMapper {
       state = { started: false, finished: false, toolCalls: 0 };
       this.candidates.set(index, state);
     }
-    const parts = readParts(candidate.content, this.warnUnmapped);
+    const parts = readParts(candidate.content, this.warnUnmapped, this.ctx);
     const delta: ChatCompletionChunkDelta = {};
     if (parts.text !== undefined && parts.text !== '') delta.content = parts.text;
     if (parts.reasoning !== undefined && parts.reasoning !== '') delta.reasoning_content = parts.reasoning;

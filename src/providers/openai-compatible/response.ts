@@ -2,7 +2,7 @@ import { InvalidResponseError, ServerError } from '../../errors/classes.js';
 import type { ChatCompletion, ChatCompletionChoice, ChatCompletionMessage, ChoiceLogprobs, ReasoningDetail, ServiceTier, ToolCall } from '../../request/types.js';
 import type { AdapterContext } from '../adapter.js';
 import { mapFinishReason } from '../shared/finish-reason.js';
-import { isRecord, type JsonRecord, readNumber, readString } from '../shared/json.js';
+import { isRecord, type JsonRecord, readNumber, readString, stringifyJson } from '../shared/json.js';
 import { buildUsage, normalizeOpenAIUsage } from '../shared/usage.js';
 import { splitContent } from './content.js';
 import { parseInBandError } from './errors.js';
@@ -23,12 +23,15 @@ export function finishError(raw: string, ctx: AdapterContext): ServerError {
   });
 }
 
-function toolArguments(value: unknown): string {
+function toolArguments(value: unknown, ctx: AdapterContext): string {
   if (typeof value === 'string') return value === '' ? '{}' : value;
-  return isRecord(value) ? JSON.stringify(value) : '{}';
+  if (!isRecord(value)) return '{}';
+  const text = stringifyJson(value);
+  if (text === undefined) throw invalid(ctx, 'tool call arguments are nested too deeply');
+  return text;
 }
 
-function mapToolCalls(raw: unknown, choiceIndex: number): ToolCall[] {
+function mapToolCalls(raw: unknown, choiceIndex: number, ctx: AdapterContext): ToolCall[] {
   if (!Array.isArray(raw)) return [];
   const calls: ToolCall[] = [];
   raw.forEach((call, i) => {
@@ -38,7 +41,7 @@ function mapToolCalls(raw: unknown, choiceIndex: number): ToolCall[] {
       id: readString(call.id) ?? `call_${choiceIndex}_${i}`,
       // Mistral omits `type`.
       type: 'function',
-      function: { name: readString(fn.name) ?? '', arguments: toolArguments(fn.arguments) },
+      function: { name: readString(fn.name) ?? '', arguments: toolArguments(fn.arguments, ctx) },
     });
   });
   return calls;
@@ -60,7 +63,7 @@ function mapChoice(raw: unknown, position: number, ctx: AdapterContext): ChatCom
   if (!isRecord(raw)) throw invalid(ctx, `choices[${position}] is not an object`);
   const index = readNumber(raw.index) ?? position;
   const message = isRecord(raw.message) ? raw.message : {};
-  const toolCalls = mapToolCalls(message.tool_calls, index);
+  const toolCalls = mapToolCalls(message.tool_calls, index, ctx);
   const rawReason = readString(raw.finish_reason);
   const finish = mapFinishReason(rawReason, toolCalls.length > 0);
   if (finish === 'error') throw finishError(rawReason ?? 'error', ctx);

@@ -2,7 +2,7 @@ import { InvalidResponseError } from '../../errors/classes.js';
 import type { ChatCompletionChunk, CompletionUsage } from '../../request/types.js';
 import type { AdapterContext, StreamEvent, StreamMapper } from '../adapter.js';
 import { mapFinishReason } from '../shared/finish-reason.js';
-import { isRecord, type JsonRecord, parseJson } from '../shared/json.js';
+import { isRecord, type JsonRecord, parseJson, stringifyJson } from '../shared/json.js';
 import { normalizeOpenAIUsage } from '../shared/usage.js';
 import { splitContent } from './content.js';
 import { parseInBandError } from './errors.js';
@@ -87,6 +87,11 @@ export class OpenAICompatibleStreamMapper implements StreamMapper {
     // Azure's trailing content-filter chunk has choices without `delta` or `finish_reason`.
     if (!meaningful) return;
     this.recordMeta(chunk);
+    // The fields the chunk type promises, whatever the provider sent (no id, a numeric id, …).
+    if (typeof chunk.id !== 'string') chunk.id = this.id;
+    if (typeof chunk.model !== 'string') chunk.model = this.model;
+    if (typeof chunk.created !== 'number' || !Number.isFinite(chunk.created)) chunk.created = this.created;
+    if (chunk.object !== 'chat.completion.chunk') chunk.object = 'chat.completion.chunk';
     chunk.provider = this.ctx.provider;
     out.push(chunk as unknown as ChatCompletionChunk);
   }
@@ -95,14 +100,20 @@ export class OpenAICompatibleStreamMapper implements StreamMapper {
     if (this.id !== '' || typeof chunk.id !== 'string' || chunk.id === '') return;
     this.id = chunk.id;
     if (typeof chunk.model === 'string' && chunk.model !== '') this.model = chunk.model;
-    if (typeof chunk.created === 'number') this.created = chunk.created;
+    if (typeof chunk.created === 'number' && Number.isFinite(chunk.created)) this.created = chunk.created;
   }
 
   /** Fixes one choice in place; false when it carries neither a delta nor a finish reason. */
   private fixChoice(choice: JsonRecord, position: number): boolean {
     const raw = choice.finish_reason;
-    if (choice.delta === undefined && typeof raw !== 'string') return false;
-    if (typeof choice.index !== 'number') choice.index = position;
+    if (typeof choice.index !== 'number' || !Number.isFinite(choice.index)) choice.index = position;
+    if (choice.logprobs != null && !isRecord(choice.logprobs)) choice.logprobs = null;
+    if (choice.delta === undefined && typeof raw !== 'string') {
+      // Still well-formed, for a chunk that another choice makes worth emitting.
+      choice.delta = {};
+      choice.finish_reason = null;
+      return false;
+    }
     const index = choice.index as number;
     let state = this.choices.get(index);
     if (state === undefined) {
@@ -139,14 +150,33 @@ export class OpenAICompatibleStreamMapper implements StreamMapper {
       const { text, reasoning } = splitContent(delta.content);
       delta.content = text;
       if (reasoning !== null) delta.reasoning_content = reasoning;
+    } else if (!isTextOrNull(delta.content)) {
+      delta.content = null;
     }
-    const calls = delta.tool_calls;
-    if (!Array.isArray(calls)) return;
-    for (const call of calls) {
-      if (!isRecord(call)) continue;
+    // Fields of the wrong type are dropped: consumers append these strings and walk these arrays.
+    if (!isTextOrNull(delta.reasoning_content)) delta.reasoning_content = undefined;
+    if (!isTextOrNull(delta.refusal)) delta.refusal = null;
+    if (delta.role != null && delta.role !== 'assistant') delta.role = 'assistant';
+    const details = delta.reasoning_details;
+    if (details !== undefined && !(Array.isArray(details) && details.every(isRecord))) {
+      delta.reasoning_details = Array.isArray(details) ? details.filter(isRecord) : undefined;
+    }
+    let calls = delta.tool_calls;
+    if (calls === undefined) return;
+    // Some servers send `"tool_calls": null` on every text delta.
+    if (!Array.isArray(calls)) {
+      delta.tool_calls = undefined;
+      return;
+    }
+    if (!calls.every(isRecord)) {
+      calls = calls.filter(isRecord);
+      delta.tool_calls = calls;
+    }
+    for (const call of calls as JsonRecord[]) {
       state.sawToolCalls = true;
+      this.fixToolCall(call);
       const id = typeof call.id === 'string' && call.id !== '' ? call.id : undefined;
-      if (typeof call.index === 'number') {
+      if (typeof call.index === 'number' && Number.isFinite(call.index)) {
         if (id !== undefined) state.toolIds.set(id, call.index);
         state.nextToolIndex = Math.max(state.nextToolIndex, call.index + 1);
       } else if (id !== undefined) {
@@ -165,7 +195,32 @@ export class OpenAICompatibleStreamMapper implements StreamMapper {
     }
   }
 
+  /** A tool-call fragment's typed fields: strings (object arguments as JSON text), or nothing. */
+  private fixToolCall(call: JsonRecord): void {
+    if (!isTextOrNull(call.id)) call.id = undefined;
+    if (call.type != null && call.type !== 'function') call.type = 'function';
+    const fn = call.function;
+    if (fn == null) return;
+    if (!isRecord(fn)) {
+      call.function = undefined;
+      return;
+    }
+    if (!isTextOrNull(fn.name)) fn.name = undefined;
+    if (isTextOrNull(fn.arguments)) return;
+    if (!isRecord(fn.arguments)) {
+      fn.arguments = undefined;
+      return;
+    }
+    const text = stringifyJson(fn.arguments);
+    if (text === undefined) throw this.invalid('tool call arguments are nested too deeply');
+    fn.arguments = text;
+  }
+
   private invalid(what: string): InvalidResponseError {
     return new InvalidResponseError(`${this.ctx.provider}: ${what}`, { provider: this.ctx.provider, model: this.ctx.model });
   }
+}
+
+function isTextOrNull(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
 }

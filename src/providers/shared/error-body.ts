@@ -1,4 +1,4 @@
-import { excerpt, isRecord, type JsonRecord, parseJson, readNumber, readString } from './json.js';
+import { excerpt, isRecord, type JsonRecord, parseJson, readNumber, readString, stringifyJson } from './json.js';
 
 /** What a provider's error body says, whatever its shape. */
 export interface ErrorBodyInfo {
@@ -32,7 +32,8 @@ function describeDetail(detail: unknown): string | undefined {
   const issues: string[] = [];
   for (const issue of detail.slice(0, 5)) {
     if (!isRecord(issue)) continue;
-    const loc = Array.isArray(issue.loc) ? issue.loc.filter((part) => part !== 'body').join('.') : '';
+    const parts = Array.isArray(issue.loc) ? issue.loc.filter((part) => (typeof part === 'string' && part !== 'body') || typeof part === 'number') : [];
+    const loc = parts.join('.');
     const msg = readString(issue.msg) ?? readString(issue.type) ?? 'invalid';
     issues.push(loc === '' ? msg : `${loc}: ${msg}`);
   }
@@ -49,7 +50,7 @@ function describeMessage(value: unknown): string | undefined {
 function withUpstream(message: string, metadata: JsonRecord | undefined): string {
   const raw = metadata?.raw;
   if (raw === undefined || raw === null) return message;
-  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  const text = typeof raw === 'string' ? raw : (stringifyJson(raw) ?? '');
   const name = readString(metadata?.provider_name);
   return `${message} (${name === undefined ? 'upstream' : name}: ${excerpt(text)})`;
 }

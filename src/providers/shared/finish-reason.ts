@@ -24,7 +24,8 @@ export function mapFinishReason(
   hasToolCalls: boolean,
   table: FinishReasonTable = OPENAI_FINISH_REASONS,
 ): FinishReason | 'error' {
-  const mapped = raw == null ? undefined : table[raw];
+  // Own keys only: a raw reason such as `constructor` must not find Object.prototype's members.
+  const mapped = raw == null || !Object.hasOwn(table, raw) ? undefined : table[raw];
   if (mapped === 'error') return 'error';
   if (mapped === undefined || mapped === 'stop') return hasToolCalls ? 'tool_calls' : 'stop';
   return mapped;

@@ -24,6 +24,18 @@ export function readCount(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
 }
 
+/**
+ * `JSON.stringify` of a value parsed from a provider's payload, or `undefined` when it cannot be
+ * written: JSON.parse accepts nesting far deeper than JSON.stringify's recursion can handle.
+ */
+export function stringifyJson(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
 export type JsonParseResult = { ok: true; value: unknown } | { ok: false; message: string };
 
 /**
@@ -47,7 +59,8 @@ export function parseJson(text: string): JsonParseResult {
  * `max` characters. HTML tags are removed.
  */
 export function excerpt(text: string, max = 200): string {
-  const plain = text.trimStart().startsWith('<') ? text.replace(/<[^>]*>/g, ' ') : text;
+  // `[^<>]`, not `[^>]`: a run of `<` without `>` would rescan the rest of the text from each one.
+  const plain = text.trimStart().startsWith('<') ? text.replace(/<[^<>]*>/g, ' ') : text;
   const line = plain.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }

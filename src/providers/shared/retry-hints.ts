@@ -17,7 +17,8 @@ export function retryAfterFromMessage(message: string): number | undefined {
   const words = /(?:try again in|retry after|retry in)\s+(\d+(?:\.\d+)?)\s*(milliseconds?|seconds?|secs?|minutes?|mins?)\b/i.exec(message);
   if (words?.[1] === undefined || words[2] === undefined) return undefined;
   const unit = UNIT_MS[words[2].toLowerCase().replace(/s$/, '')];
-  return unit === undefined ? undefined : Math.round(Number(words[1]) * unit);
+  const ms = unit === undefined ? undefined : Math.round(Number(words[1]) * unit);
+  return ms !== undefined && Number.isFinite(ms) ? ms : undefined;
 }
 
 /**
