@@ -184,8 +184,9 @@ export function isMeaningful(chunk: ChatCompletionChunk): boolean {
     const delta = choice.delta;
     if (!delta) continue;
     if (delta.content || delta.reasoning_content || delta.refusal) return true;
-    if (delta.tool_calls !== undefined && delta.tool_calls.length > 0) return true;
-    if (delta.reasoning_details !== undefined && delta.reasoning_details.length > 0) return true;
+    // `!= null`: a custom adapter may pass a provider's `tool_calls: null` through.
+    if (delta.tool_calls != null && delta.tool_calls.length > 0) return true;
+    if (delta.reasoning_details != null && delta.reasoning_details.length > 0) return true;
   }
   return false;
 }
