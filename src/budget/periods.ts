@@ -36,8 +36,23 @@ export function isoWeek(nowMs: number): { year: number; week: number } {
   return { year, week };
 }
 
+/** The last period computed for each kind: every request in the same period reuses its key and end. */
+const lastSpan = new Map<BudgetPeriod, { start: number; end: number; key: string }>();
+
+function span(period: Exclude<BudgetPeriod, 'total'>, nowMs: number): { start: number; end: number; key: string } {
+  const last = lastSpan.get(period);
+  if (last !== undefined && nowMs >= last.start && nowMs < last.end) return last;
+  const next = { start: periodStart(period, nowMs), end: computePeriodEnd(period, nowMs) ?? Number.POSITIVE_INFINITY, key: computePeriodKey(period, nowMs) };
+  lastSpan.set(period, next);
+  return next;
+}
+
 /** The key of the period holding `nowMs`: `2026-11-24`, `2026-W48`, `2026-11` or `total`. */
 export function periodKey(period: BudgetPeriod, nowMs: number): string {
+  return period === 'total' ? 'total' : span(period, nowMs).key;
+}
+
+function computePeriodKey(period: BudgetPeriod, nowMs: number): string {
   const d = new Date(nowMs);
   switch (period) {
     case 'day':
@@ -72,6 +87,10 @@ export function periodStart(period: BudgetPeriod, nowMs: number): number {
 
 /** End (epoch ms, exclusive: the next period's start) of the period holding `nowMs`; `null` for `total`. */
 export function periodEnd(period: BudgetPeriod, nowMs: number): number | null {
+  return period === 'total' ? null : span(period, nowMs).end;
+}
+
+function computePeriodEnd(period: BudgetPeriod, nowMs: number): number | null {
   const d = new Date(nowMs);
   switch (period) {
     case 'day':

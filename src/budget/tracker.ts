@@ -140,6 +140,7 @@ export class BudgetTracker {
   private retryLoop: Promise<void> | undefined;
   /** Reserves waiting for a maxParallel slot: woken when a local reservation finishes. */
   private readonly waiters = new Set<() => void>();
+  private readonly levelCache = new Map<bigint, { thresholds: bigint[]; levels: Map<string, number> }>();
 
   constructor(config: BudgetConfig | LimitBook, events: BudgetEvents = {}) {
     this.book = config instanceof LimitBook ? config : new LimitBook(config);
@@ -278,6 +279,7 @@ export class BudgetTracker {
       if (limit.usdNano !== undefined && limit.period !== undefined && limit.usd !== undefined) {
         const pk = periodKey(limit.period, now);
         const end = periodEnd(limit.period, now);
+        const { thresholds, levels } = this.levelsOf(limit.usdNano);
         const meta: UsdMeta = {
           type: 'usd',
           limit: limit as UsdMeta['limit'],
@@ -285,7 +287,7 @@ export class BudgetTracker {
           key: this.usdKey(m, pk),
           periodKey: pk,
           periodEnd: end,
-          levels: new Map(),
+          levels,
         };
         if (estimateNano === null) {
           if (this.onUnpriced === 'reject') {
@@ -311,14 +313,6 @@ export class BudgetTracker {
           if (!unpricedWarned) {
             unpricedWarned = true;
             this.warn('unpriced_allowed', `No price is known for ${request.deploymentId}; counted as $0 against USD limits (budget.onUnpriced: 'allow')`, request);
-          }
-        }
-        const thresholds: bigint[] = [];
-        if (limit.usdNano > 0n) {
-          for (const fraction of this.thresholds) {
-            const level = fractionOf(limit.usdNano, fraction);
-            thresholds.push(level);
-            meta.levels.set(level.toString(), fraction);
           }
         }
         plan.counters.push({
@@ -347,6 +341,23 @@ export class BudgetTracker {
       }
     }
     return plan;
+  }
+
+  /** The threshold levels (nano-USD) of a USD limit, and each one's fraction; the same for every request under it. */
+  private levelsOf(usdNano: bigint): { thresholds: bigint[]; levels: Map<string, number> } {
+    let cached = this.levelCache.get(usdNano);
+    if (cached === undefined) {
+      cached = { thresholds: [], levels: new Map() };
+      if (usdNano > 0n) {
+        for (const fraction of this.thresholds) {
+          const level = fractionOf(usdNano, fraction);
+          cached.thresholds.push(level);
+          cached.levels.set(level.toString(), fraction);
+        }
+      }
+      this.levelCache.set(usdNano, cached);
+    }
+    return cached;
   }
 
   private usdKey(m: MatchedLimit, pk: string): string {
