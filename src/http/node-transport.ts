@@ -144,6 +144,36 @@ class NodeResponse implements HttpResponse, AsyncIterator<Uint8Array>, AsyncIter
   };
 }
 
+interface Target {
+  protocol: string;
+  hostname: string;
+  port: string;
+  path: string;
+  auth?: string;
+}
+
+/** Parsed request targets by URL: node:http would parse the same few URLs again for every request. */
+const targets = new Map<string, Target>();
+const MAX_TARGETS = 256;
+
+function targetOf(url: string): Target {
+  let target = targets.get(url);
+  if (target === undefined) {
+    const parsed = new URL(url);
+    target = {
+      protocol: parsed.protocol,
+      // node:http wants an IPv6 literal without its brackets.
+      hostname: parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname,
+      port: parsed.port,
+      path: parsed.pathname + parsed.search,
+    };
+    if (parsed.username !== '' || parsed.password !== '') target.auth = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+    if (targets.size >= MAX_TARGETS) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
+}
+
 let httpsModule: typeof https | undefined;
 let loadingHttps: Promise<void> | undefined;
 function loadHttps(): Promise<void> {
@@ -170,9 +200,10 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
       const secure = url.startsWith('https:');
       let req: http.ClientRequest;
       try {
+        const target = targetOf(url);
         req = secure
-          ? httpsModule!.request(url, { method: request.method, headers: request.headers, agent: (httpsAgent ??= new httpsModule!.Agent(agentOptions)) })
-          : http.request(url, { method: request.method, headers: request.headers, agent: (httpAgent ??= new http.Agent(agentOptions)) });
+          ? httpsModule!.request({ ...target, method: request.method, headers: request.headers, agent: (httpsAgent ??= new httpsModule!.Agent(agentOptions)) })
+          : http.request({ ...target, method: request.method, headers: request.headers, agent: (httpAgent ??= new http.Agent(agentOptions)) });
       } catch (error) {
         // Invalid URL, protocol or header: nothing was sent, and a retry would fail the same way.
         reject(new ConnectionError(`invalid request to ${describeTarget(url)}`, { ...errorDetails, cause: error, retryable: false }));

@@ -12,7 +12,7 @@ export interface Health {
   /** An attempt starts; the returned function ends it (idempotent). */
   begin(id: string): () => void;
   /** An attempt's outcome; `admittedAs` tells the probe from a straggler admitted before a trip. */
-  success(id: string, admittedAs: Admission, sample: { latencyMs: number; completionTokens?: number; stream: boolean }): void;
+  success(id: string, admittedAs: Admission, latencyMs: number, sample: { completionTokens?: number; stream: boolean }): void;
   failure(id: string, admittedAs: Admission, error: ModelmuxError): void;
   /**
    * An admitted attempt refused before anything was sent (budget, local rate limit, model not

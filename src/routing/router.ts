@@ -77,9 +77,10 @@ export class Router {
       admitRetry: (id) => breakers.get(id).acquireForRetry(Date.now()),
       openUntil: (id) => breakers.get(id).openDeadline(Date.now()),
       begin: (id) => stats.get(id).begin(),
-      success: (id, admittedAs, sample) => {
-        breakers.get(id).onSuccess(Date.now());
-        stats.get(id).recordSuccess({ ...sample, now: Date.now() });
+      success: (id, _admittedAs, latencyMs, sample) => {
+        const now = Date.now();
+        breakers.get(id).onSuccess(now);
+        stats.get(id).recordSuccess({ latencyMs, stream: sample.stream, completionTokens: sample.completionTokens }, now);
       },
       failure: (id, admittedAs, error: ModelmuxError) => {
         breakers.get(id).onFailure(error, Date.now(), admittedAs);
