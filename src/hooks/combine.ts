@@ -2,7 +2,8 @@ import type { GatewayHooks } from '../request/config.js';
 
 type HookName = Exclude<keyof GatewayHooks, 'includeContent'>;
 
-const HOOK_NAMES = [
+/** Every lifecycle hook (checked below against `GatewayHooks`). */
+export const HOOK_NAMES = [
   'onRequest',
   'onAttempt',
   'onAttemptEnd',

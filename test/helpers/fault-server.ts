@@ -27,6 +27,7 @@ import {
   type RetryHookEvent,
   type SpendEvent,
 } from '../../src/index.js';
+import { HOOK_NAMES } from '../../src/hooks/combine.js';
 import { combineHooks, otelHooks } from '../../src/otel.js';
 import type { Handler, RecordedRequest } from './loopback.js';
 
@@ -305,21 +306,6 @@ type Config = Parameters<typeof createGateway>[0];
 type HookName = Exclude<keyof GatewayHooks, 'includeContent'>;
 type EventOf<N extends HookName> = Parameters<NonNullable<GatewayHooks[N]>>[0];
 
-const HOOK_NAMES: readonly HookName[] = [
-  'onRequest',
-  'onAttempt',
-  'onAttemptEnd',
-  'onResponse',
-  'onError',
-  'onHookError',
-  'onWarning',
-  'onSpend',
-  'onBudgetThreshold',
-  'onBudgetExceeded',
-  'onRetry',
-  'onFallback',
-  'onCooldown',
-];
 
 /** $0 input, $10 per 1M output tokens: an estimate is exactly `max_tokens` × 10 000 nano-USD. */
 export const OUTPUT_PRICE = { input: 0, output: 10 } as const;
