@@ -8,21 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../../src/providers/adapter.js';
 import { anthropic } from '../../src/providers/anthropic/index.js';
 import { headerLookup, testContext } from '../helpers/adapter.js';
-import {
-  applyStreamOps,
-  arbitraryEvent,
-  astValue,
-  fixtureNames,
-  fixtureText,
-  jsonAst,
-  mutateJson,
-  mutationArbitrary,
-  runMapper,
-  runParse,
-  sseFixtureEvents,
-  streamOpArbitrary,
-  type Vocabulary,
-} from './helpers.js';
+import { fixtureNames, fixtureText, runMapper, runParse, sseFixtureEvents, type Vocabulary } from './helpers.js';
+import { describeMapperFuzz } from './mapper-fuzz.js';
 
 const RUNS_ARBITRARY_BODY = 600;
 const RUNS_MUTATED_BODY = 1_200;
@@ -61,53 +48,22 @@ function stream(events: readonly StreamEvent[]) {
   return { mapper, ...runMapper(mapper, events) };
 }
 
-describe('anthropic parseResponse fuzz', () => {
-  it('seeds: every fixture maps or throws a typed error', () => {
-    for (const seed of bodySeeds) parse(seed);
-  });
-
-  it('arbitrary JSON bodies', () => {
-    fc.assert(
-      fc.property(jsonAst(VOCAB, 5), (ast) => {
-        parse(astValue(ast));
-      }),
-      { numRuns: RUNS_ARBITRARY_BODY },
-    );
-  });
-
-  it('mutated fixtures', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...bodySeeds), fc.array(mutationArbitrary(VOCAB), { minLength: 1, maxLength: 6 }), (seed, mutations) => {
-        parse(JSON.parse(mutateJson(seed, mutations)));
-      }),
-      { numRuns: RUNS_MUTATED_BODY },
-    );
-  });
+describeMapperFuzz({
+  name: 'anthropic',
+  vocab: VOCAB,
+  eventNames: EVENT_NAMES,
+  bodyDepth: 5,
+  maxEvents: 10,
+  context: fc.constant(undefined),
+  seedContexts: [undefined],
+  bodySeeds: bodySeeds.map((value) => ({ value })),
+  streamSeeds: streamSeeds.map((events) => ({ events })),
+  parse: (body) => parse(body),
+  stream: (events) => stream(events),
+  runs: { arbitraryBody: RUNS_ARBITRARY_BODY, mutatedBody: RUNS_MUTATED_BODY, arbitraryEvents: RUNS_ARBITRARY_EVENTS, mutatedStream: RUNS_MUTATED_STREAM },
 });
 
-describe('anthropic stream mapper fuzz', () => {
-  it('seeds: every fixture stream maps or throws a typed error', () => {
-    for (const seed of streamSeeds) stream(seed);
-  });
-
-  it('arbitrary event sequences', () => {
-    fc.assert(
-      fc.property(fc.array(arbitraryEvent(VOCAB, EVENT_NAMES), { maxLength: 10 }), (events) => {
-        stream(events);
-      }),
-      { numRuns: RUNS_ARBITRARY_EVENTS },
-    );
-  });
-
-  it('mutated fixture streams (fields, truncation, dropped/duplicated/reordered/renamed/inserted events)', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...streamSeeds), fc.array(streamOpArbitrary(VOCAB, EVENT_NAMES), { minLength: 1, maxLength: 6 }), (seed, ops) => {
-        stream(applyStreamOps(seed, ops));
-      }),
-      { numRuns: RUNS_MUTATED_STREAM },
-    );
-  });
-
+describe('anthropic usage', () => {
   it('usage is read from own keys only: a "__proto__" entry adds nothing', () => {
     const count = fc.integer({ min: 0, max: 1_000_000 });
     fc.assert(
@@ -130,6 +86,14 @@ describe('anthropic fuzz regressions', () => {
   it('a block event without an index whose "type" is an object with an own toString is a typed error', () => {
     const { error } = stream([{ event: 'content_block_start', data: '{"type":{"toString":1},"content_block":{"type":"text"}}' }]);
     expect(error?.code).toBe('invalid_response');
+  });
+
+  it('token counts near the largest double do not add up to an infinite prompt_tokens', () => {
+    const huge = '1.7976931348623157e308';
+    const { mapper } = stream([
+      { event: 'message_start', data: `{"type":"message_start","message":{"usage":{"input_tokens":${huge},"cache_read_input_tokens":${huge},"output_tokens":1}}}` },
+    ]);
+    expect(Number.isFinite((mapper.usage as { prompt_tokens: number }).prompt_tokens)).toBe(true);
   });
 
   it('a "__proto__" usage entry does not become the usage prototype', () => {

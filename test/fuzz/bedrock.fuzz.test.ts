@@ -10,20 +10,8 @@ import { parseConverseResponse } from '../../src/providers/bedrock/response.js';
 import { BedrockStreamMapper } from '../../src/providers/bedrock/stream.js';
 import { headerLookup, testContext } from '../helpers/adapter.js';
 import { transcriptEvents } from '../providers/bedrock/helpers.js';
-import {
-  applyStreamOps,
-  arbitraryEvent,
-  astValue,
-  fixtureNames,
-  fixtureText,
-  jsonAst,
-  mutateJson,
-  mutationArbitrary,
-  runMapper,
-  runParse,
-  streamOpArbitrary,
-  type Vocabulary,
-} from './helpers.js';
+import { fixtureNames, fixtureText, runMapper, runParse, type Vocabulary } from './helpers.js';
+import { describeMapperFuzz } from './mapper-fuzz.js';
 
 const RUNS_ARBITRARY_BODY = 600;
 const RUNS_MUTATED_BODY = 1_200;
@@ -65,58 +53,23 @@ function stream(events: readonly StreamEvent[], tool: string | undefined, modelI
   return runMapper(new BedrockStreamMapper(testContext('bedrock', modelId, true), tool), events);
 }
 
-describe('bedrock parseConverseResponse fuzz', () => {
-  it('seeds: every fixture maps or throws a typed error', () => {
-    for (const seed of bodySeeds) for (const tool of [undefined, JSON_TOOL]) parse(seed, tool, MODELS[0]!);
-  });
-
-  it('arbitrary JSON bodies', () => {
-    fc.assert(
-      fc.property(jsonAst(VOCAB, 6), jsonTool, model, (ast, tool, modelId) => {
-        parse(astValue(ast), tool, modelId);
-      }),
-      { numRuns: RUNS_ARBITRARY_BODY },
-    );
-  });
-
-  it('mutated fixtures', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...bodySeeds), fc.array(mutationArbitrary(VOCAB), { minLength: 1, maxLength: 6 }), jsonTool, model, (seed, mutations, tool, modelId) => {
-        parse(JSON.parse(mutateJson(seed, mutations)), tool, modelId);
-      }),
-      { numRuns: RUNS_MUTATED_BODY },
-    );
-  });
-});
-
-describe('bedrock stream mapper fuzz', () => {
-  it('seeds: every fixture stream maps or throws a typed error', () => {
-    for (const seed of streamSeeds) for (const tool of [undefined, JSON_TOOL]) stream(seed, tool, MODELS[0]!);
-  });
-
-  it('arbitrary event sequences', () => {
-    fc.assert(
-      fc.property(fc.array(arbitraryEvent(VOCAB, EVENT_NAMES), { maxLength: 10 }), jsonTool, model, (events, tool, modelId) => {
-        stream(events, tool, modelId);
-      }),
-      { numRuns: RUNS_ARBITRARY_EVENTS },
-    );
-  });
-
-  it('mutated fixture streams (fields, truncation, dropped/duplicated/reordered/renamed/inserted events)', () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...streamSeeds),
-        fc.array(streamOpArbitrary(VOCAB, EVENT_NAMES), { minLength: 1, maxLength: 6 }),
-        jsonTool,
-        model,
-        (seed, ops, tool, modelId) => {
-          stream(applyStreamOps(seed, ops), tool, modelId);
-        },
-      ),
-      { numRuns: RUNS_MUTATED_STREAM },
-    );
-  });
+describeMapperFuzz({
+  name: 'bedrock',
+  vocab: VOCAB,
+  eventNames: EVENT_NAMES,
+  bodyDepth: 6,
+  maxEvents: 10,
+  // With and without the response_format tool, on each model family.
+  context: fc.record({ tool: jsonTool, model }),
+  seedContexts: [
+    { tool: undefined, model: MODELS[0]! },
+    { tool: JSON_TOOL, model: MODELS[0]! },
+  ],
+  bodySeeds: bodySeeds.map((value) => ({ value })),
+  streamSeeds: streamSeeds.map((events) => ({ events })),
+  parse: (body, c) => parse(body, c.tool, c.model),
+  stream: (events, c) => stream(events, c.tool, c.model),
+  runs: { arbitraryBody: RUNS_ARBITRARY_BODY, mutatedBody: RUNS_MUTATED_BODY, arbitraryEvents: RUNS_ARBITRARY_EVENTS, mutatedStream: RUNS_MUTATED_STREAM },
 });
 
 /** Inputs the fuzzer found, kept as explicit regression cases. */

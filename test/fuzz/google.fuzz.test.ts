@@ -8,21 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { StreamEvent } from '../../src/providers/adapter.js';
 import { google } from '../../src/providers/google/index.js';
 import { headerLookup, testContext } from '../helpers/adapter.js';
-import {
-  applyStreamOps,
-  arbitraryEvent,
-  astValue,
-  fixtureNames,
-  fixtureText,
-  jsonAst,
-  mutateJson,
-  mutationArbitrary,
-  runMapper,
-  runParse,
-  sseFixtureEvents,
-  streamOpArbitrary,
-  type Vocabulary,
-} from './helpers.js';
+import { fixtureNames, fixtureText, runMapper, runParse, sseFixtureEvents, type Vocabulary } from './helpers.js';
+import { describeMapperFuzz } from './mapper-fuzz.js';
 
 const RUNS_ARBITRARY_BODY = 600;
 const RUNS_MUTATED_BODY = 1_200;
@@ -61,52 +48,19 @@ function stream(events: readonly StreamEvent[]) {
   return runMapper(adapter.createStreamMapper(testContext('google', 'gemini-2.5-flash', true)), events);
 }
 
-describe('google parseResponse fuzz', () => {
-  it('seeds: every fixture maps or throws a typed error', () => {
-    for (const seed of bodySeeds) parse(seed);
-  });
-
-  it('arbitrary JSON bodies', () => {
-    fc.assert(
-      fc.property(jsonAst(VOCAB, 5), (ast) => {
-        parse(astValue(ast));
-      }),
-      { numRuns: RUNS_ARBITRARY_BODY },
-    );
-  });
-
-  it('mutated fixtures', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...bodySeeds), fc.array(mutationArbitrary(VOCAB), { minLength: 1, maxLength: 6 }), (seed, mutations) => {
-        parse(JSON.parse(mutateJson(seed, mutations)));
-      }),
-      { numRuns: RUNS_MUTATED_BODY },
-    );
-  });
-});
-
-describe('google stream mapper fuzz', () => {
-  it('seeds: every fixture stream maps or throws a typed error', () => {
-    for (const seed of streamSeeds) stream(seed);
-  });
-
-  it('arbitrary event sequences', () => {
-    fc.assert(
-      fc.property(fc.array(arbitraryEvent(VOCAB, ['message']), { maxLength: 8 }), (events) => {
-        stream(events);
-      }),
-      { numRuns: RUNS_ARBITRARY_EVENTS },
-    );
-  });
-
-  it('mutated fixture streams (fields, truncation, dropped/duplicated/reordered/inserted events)', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...streamSeeds), fc.array(streamOpArbitrary(VOCAB, ['message']), { minLength: 1, maxLength: 6 }), (seed, ops) => {
-        stream(applyStreamOps(seed, ops));
-      }),
-      { numRuns: RUNS_MUTATED_STREAM },
-    );
-  });
+describeMapperFuzz({
+  name: 'google',
+  vocab: VOCAB,
+  eventNames: ['message'],
+  bodyDepth: 5,
+  maxEvents: 8,
+  context: fc.constant(undefined),
+  seedContexts: [undefined],
+  bodySeeds: bodySeeds.map((value) => ({ value })),
+  streamSeeds: streamSeeds.map((events) => ({ events })),
+  parse: (body) => parse(body),
+  stream: (events) => stream(events),
+  runs: { arbitraryBody: RUNS_ARBITRARY_BODY, mutatedBody: RUNS_MUTATED_BODY, arbitraryEvents: RUNS_ARBITRARY_EVENTS, mutatedStream: RUNS_MUTATED_STREAM },
 });
 
 /** Inputs the fuzzer found, kept as explicit regression cases. */

@@ -20,22 +20,8 @@ import {
   xai,
 } from '../../src/providers/openai-compatible/index.js';
 import { headerLookup, testContext } from '../helpers/adapter.js';
-import {
-  applyStreamOps,
-  arbitraryEvent,
-  astValue,
-  checkChunk,
-  fixtureNames,
-  fixtureText,
-  jsonAst,
-  mutateJson,
-  mutationArbitrary,
-  runMapper,
-  runParse,
-  sseFixtureEvents,
-  streamOpArbitrary,
-  type Vocabulary,
-} from './helpers.js';
+import { checkChunk, fixtureNames, fixtureText, runMapper, runParse, sseFixtureEvents, type Vocabulary } from './helpers.js';
+import { describeMapperFuzz } from './mapper-fuzz.js';
 
 const RUNS_ARBITRARY_BODY = 600;
 const RUNS_MUTATED_BODY = 1_200;
@@ -93,7 +79,6 @@ for (const preset of PRESET_NAMES) {
 }
 
 const header = headerLookup({ 'x-request-id': 'req_fuzz' });
-const preset = fc.constantFrom(...PRESET_NAMES);
 
 function parse(presetName: string, body: unknown) {
   return runParse(() => adapters.get(presetName)!.parseResponse(body, testContext(presetName, 'm-fuzz'), header));
@@ -103,52 +88,20 @@ function stream(presetName: string, events: readonly StreamEvent[]) {
   return runMapper(adapters.get(presetName)!.createStreamMapper(testContext(presetName, 'm-fuzz', true)), events);
 }
 
-describe('openai-compatible parseResponse fuzz', () => {
-  it('seeds: every fixture maps or throws a typed error', () => {
-    for (const seed of bodySeeds) parse(seed.preset, seed.value);
-  });
-
-  it('arbitrary JSON bodies', () => {
-    fc.assert(
-      fc.property(preset, jsonAst(VOCAB, 5), (p, ast) => {
-        parse(p, astValue(ast));
-      }),
-      { numRuns: RUNS_ARBITRARY_BODY },
-    );
-  });
-
-  it('mutated fixtures', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...bodySeeds), fc.array(mutationArbitrary(VOCAB), { minLength: 1, maxLength: 6 }), (seed, mutations) => {
-        parse(seed.preset, JSON.parse(mutateJson(seed.value, mutations)));
-      }),
-      { numRuns: RUNS_MUTATED_BODY },
-    );
-  });
-});
-
-describe('openai-compatible stream mapper fuzz', () => {
-  it('seeds: every fixture stream maps or throws a typed error', () => {
-    for (const seed of streamSeeds) stream(seed.preset, seed.events);
-  });
-
-  it('arbitrary event sequences', () => {
-    fc.assert(
-      fc.property(preset, fc.array(arbitraryEvent(VOCAB, ['error', 'message']), { maxLength: 8 }), (p, events) => {
-        stream(p, events);
-      }),
-      { numRuns: RUNS_ARBITRARY_EVENTS },
-    );
-  });
-
-  it('mutated fixture streams (fields, truncation, dropped/duplicated/reordered/inserted events)', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...streamSeeds), fc.array(streamOpArbitrary(VOCAB, ['error', 'message']), { minLength: 1, maxLength: 6 }), (seed, ops) => {
-        stream(seed.preset, applyStreamOps(seed.events, ops));
-      }),
-      { numRuns: RUNS_MUTATED_STREAM },
-    );
-  });
+describeMapperFuzz({
+  name: 'openai-compatible',
+  vocab: VOCAB,
+  eventNames: ['error', 'message'],
+  bodyDepth: 5,
+  maxEvents: 8,
+  // Every preset: each fixture is replayed with its own, arbitrary input with any.
+  context: fc.constantFrom(...PRESET_NAMES),
+  seedContexts: PRESET_NAMES,
+  bodySeeds: bodySeeds.map((seed) => ({ value: seed.value, context: seed.preset })),
+  streamSeeds: streamSeeds.map((seed) => ({ events: seed.events, context: seed.preset })),
+  parse: (body, presetName) => parse(presetName, body),
+  stream: (events, presetName) => stream(presetName, events),
+  runs: { arbitraryBody: RUNS_ARBITRARY_BODY, mutatedBody: RUNS_MUTATED_BODY, arbitraryEvents: RUNS_ARBITRARY_EVENTS, mutatedStream: RUNS_MUTATED_STREAM },
 });
 
 /** Inputs the fuzzer found, kept as explicit regression cases. */

@@ -21,7 +21,8 @@ export function readNumber(value: unknown): number | undefined {
 
 /** A token count: a non-negative finite number (rounded), or `undefined`. */
 export function readCount(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+  // Above 2^53 a number is no token count (and sums of such would overflow to Infinity).
+  return typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER ? Math.round(value) : undefined;
 }
 
 /**
