@@ -35,6 +35,7 @@ import {
   nano,
   startFaultServer,
   useFaultHarness,
+  readToolCall,
 } from '../helpers/fault-server.js';
 import { completion, sendJson, startSse } from '../helpers/loopback.js';
 
@@ -340,19 +341,7 @@ describe('Anthropic stream faults', () => {
       );
     });
     const stream = await gateway().chat.completions.create({ ...streamed, tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }] });
-    let args = '';
-    let name = '';
-    let finish: string | null | undefined;
-    for await (const chunk of stream) {
-      for (const call of chunk.choices[0]?.delta?.tool_calls ?? []) {
-        args += call.function?.arguments ?? '';
-        name += call.function?.name ?? '';
-      }
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
-    expect(name).toBe('lookup');
-    expect(args).toBe('{"city": "Paris", oops}}');
-    expect(finish).toBe('tool_calls');
+    expect(await readToolCall(stream)).toEqual({ name: 'lookup', args: '{"city": "Paris", oops}}', finish: 'tool_calls' });
     await h.settle();
     expect(h.booked()).toEqual([['actual', nano(7)]]);
   });

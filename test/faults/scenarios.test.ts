@@ -32,6 +32,7 @@ import {
   openaiError,
   startFaultServer,
   useFaultHarness,
+  readToolCall,
 } from '../helpers/fault-server.js';
 import { completion, sendJson, sseChunk, startSse } from '../helpers/loopback.js';
 
@@ -356,19 +357,7 @@ describe('stream content faults', () => {
       res.end('data: [DONE]\n\n');
     });
     const stream = await gateway().chat.completions.create({ ...params, stream: true });
-    let args = '';
-    let name = '';
-    let finish: string | null | undefined;
-    for await (const chunk of stream) {
-      for (const call of chunk.choices[0]?.delta?.tool_calls ?? []) {
-        args += call.function?.arguments ?? '';
-        name += call.function?.name ?? '';
-      }
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
-    expect(name).toBe('lookup');
-    expect(args).toBe('{"city": "Paris", oops}}');
-    expect(finish).toBe('tool_calls');
+    expect(await readToolCall(stream)).toEqual({ name: 'lookup', args: '{"city": "Paris", oops}}', finish: 'tool_calls' });
     expect(h.server.requests).toHaveLength(1);
   });
 });

@@ -552,3 +552,20 @@ export function useFaultHarness(options: FaultServerOptions = {}): FaultHarness 
 
 /** The nano-USD booked for `tokens` output tokens at `OUTPUT_PRICE`. */
 export const nano = (tokens: number): bigint => BigInt(tokens) * NANO_PER_OUTPUT_TOKEN;
+
+/** Reads a stream to its end: the tool call's name and arguments as streamed, and the finish reason. */
+export async function readToolCall(
+  stream: AsyncIterable<{ choices: Array<{ delta?: { tool_calls?: Array<{ function?: { name?: string; arguments?: string } }> }; finish_reason?: string | null }> }>,
+): Promise<{ name: string; args: string; finish: string | null | undefined }> {
+  let args = '';
+  let name = '';
+  let finish: string | null | undefined;
+  for await (const chunk of stream) {
+    for (const call of chunk.choices[0]?.delta?.tool_calls ?? []) {
+      args += call.function?.arguments ?? '';
+      name += call.function?.name ?? '';
+    }
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+  }
+  return { name, args, finish };
+}
