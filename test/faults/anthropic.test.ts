@@ -33,9 +33,9 @@ import {
   keepAliveForever,
   later,
   nano,
+  readToolCall,
   startFaultServer,
   useFaultHarness,
-  readToolCall,
 } from '../helpers/fault-server.js';
 import { completion, sendJson, startSse } from '../helpers/loopback.js';
 

@@ -30,9 +30,9 @@ import {
   later,
   nano,
   openaiError,
+  readToolCall,
   startFaultServer,
   useFaultHarness,
-  readToolCall,
 } from '../helpers/fault-server.js';
 import { completion, sendJson, sseChunk, startSse } from '../helpers/loopback.js';
 
