@@ -274,11 +274,11 @@ export function defineCreateGateway(defaultTransport: () => Transport, environme
             plan,
             async (deployment) => {
               const body = await paramsFor(deployment);
-              if (spend === undefined) return completeOnce(deployment, body, contextFor(deployment), settingsFor(deployment), scope.signal);
+              if (spend === undefined) return completeOnce(deployment, body, contextFor(deployment), settingsFor(deployment), scope);
               const reservation = await spend.reserve(deployment);
               let completion: ChatCompletion;
               try {
-                completion = await completeOnce(deployment, body, contextFor(deployment), settingsFor(deployment), scope.signal);
+                completion = await completeOnce(deployment, body, contextFor(deployment), settingsFor(deployment), scope);
               } catch (error) {
                 void spend.fail(reservation, toModelmuxError(error));
                 throw error;

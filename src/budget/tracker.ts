@@ -11,6 +11,7 @@
  * A store that does not answer a settle or release is retried in the background (bounded); open
  * reservations have their lease renewed so only a crashed process's reservations expire.
  */
+import type { Abortable } from '../http/transport.js';
 import {
   AbortError,
   BudgetExceededError,
@@ -440,7 +441,7 @@ export class BudgetTracker {
     return new LocalRateLimitError(`Local ${meta.kind} limit reached for ${who}: ${what} (limit "${meta.limit.id}")${tail}; nothing was sent`, details);
   }
 
-  private sleep(ms: number, signal: AbortSignal | undefined, wakeOnFinish: boolean): Promise<void> {
+  private sleep(ms: number, signal: Abortable | undefined, wakeOnFinish: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const cleanup = (): void => {
         clearTimeout(timer);

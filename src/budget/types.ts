@@ -2,6 +2,7 @@
  * Public types of budgets (DESIGN section 5): limits, the tracker's reserve/settle contract, events,
  * and the store interface (`memoryStore()`, `redisStore()` from `modelmux/redis`, or your own).
  */
+import type { Abortable } from '../http/transport.js';
 import type { BudgetExceededError, LocalLimitKind, ModelNotAllowedError } from '../errors/classes.js';
 import type { BudgetPeriod } from './periods.js';
 
@@ -68,7 +69,7 @@ export interface ReserveRequest {
   /** Worst-case tokens (input estimate + max output), for `tpm`. */
   estimatedTokens: number;
   /** Aborts a wait for a local limit. */
-  signal?: AbortSignal;
+  signal?: Abortable;
   /** Absolute deadline (epoch ms, same clock as `now`) bounding a wait for a local limit. */
   deadlineMs?: number;
 }

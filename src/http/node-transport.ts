@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { ErrorDetails } from '../errors/base.js';
 import { ConnectionError, TimeoutError } from '../errors/index.js';
 import { describeTarget, networkError } from './fetch-transport.js';
-import type { HttpRequest, HttpResponse, Transport, TransportOptions } from './transport.js';
+import type { Abortable, HttpRequest, HttpResponse, Transport, TransportOptions } from './transport.js';
 
 export interface NodeTransportOptions {
   /**
@@ -32,7 +32,7 @@ class NodeResponse implements HttpResponse, AsyncIterator<Uint8Array>, AsyncIter
   readonly status: number;
   readonly body: AsyncIterable<Uint8Array> = this;
   readonly #res: http.IncomingMessage;
-  readonly #signal: AbortSignal;
+  readonly #signal: Abortable;
   readonly #details: ErrorDetails;
   readonly #url: string;
   /** 'end' was seen, the body failed, or it was cancelled: nothing more to read. */
@@ -40,7 +40,7 @@ class NodeResponse implements HttpResponse, AsyncIterator<Uint8Array>, AsyncIter
   #error: unknown = undefined;
   #waiter: Waiter | null = null;
 
-  constructor(res: http.IncomingMessage, signal: AbortSignal, details: ErrorDetails, url: string) {
+  constructor(res: http.IncomingMessage, signal: Abortable, details: ErrorDetails, url: string) {
     this.status = res.statusCode ?? 0;
     this.#res = res;
     this.#signal = signal;
@@ -191,7 +191,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
   let httpsAgent: https.Agent | undefined;
 
   function send(request: HttpRequest, options: TransportOptions): Promise<HttpResponse> {
-    const { signal, connectTimeoutMs, errorDetails } = options;
+    const { connectTimeoutMs, errorDetails } = options;
+    const signal = options.abortable ?? options.signal;
     if (signal.aborted) return Promise.reject(signal.reason);
     // node:https (and TLS with it) loads with the first https request, not at import.
     if (httpsModule === undefined && request.url.startsWith('https:')) return loadHttps().then(() => send(request, options));

@@ -2,7 +2,7 @@ import type { ErrorDetails } from '../errors/base.js';
 import { InvalidResponseError } from '../errors/classes.js';
 import { readBody } from '../http/body.js';
 import type { BufferLimits } from '../http/limits.js';
-import type { HttpRequest, HttpResponse, Transport } from '../http/transport.js';
+import type { Abortable, HttpRequest, HttpResponse, Transport } from '../http/transport.js';
 import type { AdapterContext } from '../providers/adapter.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from '../request/types.js';
 import type { AttemptController } from './call-scope.js';
@@ -26,18 +26,24 @@ export interface AttemptSettings {
   cost(usage: CompletionUsage): number | null;
 }
 
+/** An attempt's abort: cheap to listen to, with a real `AbortSignal` made only when asked for. */
+export type AttemptAbort = Abortable & { readonly signal: AbortSignal };
+
 async function send(
   deployment: Deployment,
   params: ChatCompletionCreateParams,
   ctx: AdapterContext,
   settings: AttemptSettings,
-  signal: AbortSignal,
+  abort: AttemptAbort,
 ): Promise<HttpResponse> {
   const request: HttpRequest = await deployment.adapter.buildRequest(params, ctx);
   if (settings.headers !== undefined) Object.assign(request.headers, settings.headers);
   const errorDetails: ErrorDetails = { provider: deployment.provider, model: deployment.model };
   const response = await settings.transport.send(request, {
-    signal,
+    get signal() {
+      return abort.signal;
+    },
+    abortable: abort,
     connectTimeoutMs: settings.connectTimeoutMs,
     errorDetails,
   });
@@ -98,10 +104,10 @@ export async function completeOnce(
   params: ChatCompletionCreateParams,
   ctx: AdapterContext,
   settings: AttemptSettings,
-  signal: AbortSignal,
+  abort: AttemptAbort,
 ): Promise<ChatCompletion> {
   try {
-    const response = await send(deployment, params, ctx, settings, signal);
+    const response = await send(deployment, params, ctx, settings, abort);
     const errorDetails: ErrorDetails = { provider: deployment.provider, model: deployment.model, status: response.status };
     const text = await readBody(response, settings.limits.maxBodyBytes, errorDetails);
     const type = mediaType(response);
@@ -110,7 +116,7 @@ export async function completeOnce(
     completion.usage.cost = settings.cost(completion.usage);
     return completion;
   } catch (error) {
-    throw signal.aborted ? signal.reason : error;
+    throw abort.aborted ? abort.reason : error;
   }
 }
 
@@ -133,7 +139,7 @@ export async function openStream(
 ): Promise<OpenedStream> {
   let reader: StreamReader | undefined;
   try {
-    const response = await send(deployment, params, ctx, settings, controller.signal);
+    const response = await send(deployment, params, ctx, settings, controller);
     const errorDetails: ErrorDetails = { provider: deployment.provider, model: deployment.model, status: response.status };
     const format = deployment.adapter.streamFormat;
     const expected = format === 'sse' ? 'text/event-stream' : 'application/vnd.amazon.eventstream';
@@ -162,6 +168,6 @@ export async function openStream(
   } catch (error) {
     if (reader !== undefined) reader.close();
     else controller.release();
-    throw controller.signal.aborted ? controller.signal.reason : error;
+    throw controller.aborted ? controller.reason : error;
   }
 }

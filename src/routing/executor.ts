@@ -207,7 +207,7 @@ export class Executor<T> {
     let retrying: ReadonlySet<string> = new Set<string>();
     let lastGroupError: ModelmuxError | undefined;
     for (;;) {
-      if (scope.signal.aborted) throw scope.signal.reason;
+      if (scope.aborted) throw scope.reason;
       if (this.attempts.length >= options.maxAttempts) {
         return new GroupExhausted(lastGroupError, 'stop');
       }
@@ -223,7 +223,7 @@ export class Executor<T> {
           const failed = group.deployments.find((d) => failedThisRound.has(d.id)) ?? live[0]!;
           options.onRetry?.({ provider: failed.provider, model: failed.model, attempt: retries.get(failed.id) ?? 1, delayMs: wait, error: lastGroupError });
         }
-        if (wait > 0) await sleep(wait, scope.signal);
+        if (wait > 0) await sleep(wait, scope);
         retrying = failedThisRound;
         failedThisRound = new Set();
         continue;
@@ -239,7 +239,7 @@ export class Executor<T> {
         this.skipped.push({ provider: pick.provider, model: pick.model, reason: 'model not allowed for this scope' });
         continue;
       }
-      if (isTerminal(error) || scope.signal.aborted) throw this.finalErrorFor(error);
+      if (isTerminal(error) || scope.aborted) throw this.finalErrorFor(error);
       if (MOVE_ON_CODES.has(error.code) || !error.retryable) {
         done.add(pick.id);
         if (error.code === 'context_window_exceeded' && this.plan.contextWindowFallbacks.length > 0) return new GroupExhausted(error, 'context');

@@ -1,3 +1,5 @@
+import type { Abortable } from '../http/transport.js';
+
 /** The retry policy of the executor (src/routing/executor.ts, the one retry loop) and its abortable waits. */
 export interface RetryPolicy {
   /** Retries per deployment after the first attempt. */
@@ -23,7 +25,7 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: Abortable): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {

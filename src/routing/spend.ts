@@ -54,7 +54,7 @@ export class AttemptSpend {
       estimatePicoUsd:
         deployment.price === undefined ? null : estimateCostPicoUsd({ inputTokens: this.inputTokens, outputTokens }, deployment.price, this.costOptions),
       estimatedTokens: this.inputTokens + outputTokens,
-      signal: this.call.signal,
+      signal: this.call,
       deadlineMs: this.call.deadlineAt,
     });
   }

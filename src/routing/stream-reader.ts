@@ -110,7 +110,7 @@ export class StreamReader {
           this.finish();
           continue;
         }
-        throw this.attempt.signal.aborted ? this.attempt.signal.reason : error;
+        throw this.attempt.aborted ? this.attempt.reason : error;
       }
       if (result.done) {
         if (!this.decode(() => this.decoder.end())) continue;
