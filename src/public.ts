@@ -6,7 +6,7 @@ export { VARIANTS, splitVariant, type Variant } from './request/model-id.js';
 export { ChatStream } from './routing/chat-stream.js';
 export type { RetryPolicy } from './routing/retry.js';
 export type { BufferLimits } from './http/limits.js';
-export type { HttpRequest, HttpResponse, Transport, TransportOptions } from './http/transport.js';
+export type { Abortable, HttpRequest, HttpResponse, Transport, TransportOptions } from './http/transport.js';
 export type { AdapterContext, ProviderAdapter, StreamEvent, StreamMapper } from './providers/adapter.js';
 export * from './errors/index.js';
 export * from './providers/openai-compatible/index.js';
