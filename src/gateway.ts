@@ -185,6 +185,7 @@ export function defineCreateGateway(defaultTransport: () => Transport, environme
       const validated = parseOrThrow(chatRequestSchema, params, '') as ChatCompletionCreateParams;
       const opts = parseOrThrow(requestOptionsSchema, options, 'options') as RequestOptions;
       if (environmentPending) await loadEnvironment();
+      const budgetTracker = book === undefined ? undefined : (tracker ?? (await loadTracker(book)));
       const { plan, params: request, inputTokens } = router.plan(validated, opts.strategy, await directory.load());
       const stream = request.stream === true;
       const requestId = nextRequestId();
@@ -244,7 +245,6 @@ export function defineCreateGateway(defaultTransport: () => Transport, environme
         },
       });
       const scope = new CallScope(opts.signal, opts.timeoutMs ?? parsed.timeoutMs ?? DEFAULT_TIMEOUTS.timeoutMs);
-      const budgetTracker = book === undefined ? undefined : (tracker ?? (await loadTracker(book)));
       const spend = budgetTracker === undefined ? undefined : new AttemptSpend(budgetTracker, request, opts.scope ?? {}, scope, inputTokens, costOptions);
       const executorOptions: ExecutorOptions = {
         onRetry: (event) => emitter.emit('onRetry', { requestId, ...event }),
