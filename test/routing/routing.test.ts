@@ -199,6 +199,39 @@ describe('cooldowns', () => {
     expect((error as NoRouteError).skipped).toEqual([expect.objectContaining({ provider: 'a', model: 'only', reason: 'cooling down' })]);
     expect(models()).toEqual(['only']);
   });
+
+  it('a call that finds the only deployment half-open with its probe out waits for the probe instead of failing', async () => {
+    const slowAnswer = (res: import('node:http').ServerResponse) => void setTimeout(() => sendJson(res, 200, completion('probe answered')), 300);
+    script({ only: [(res) => sendJson(res, 429, rateLimited, { 'retry-after-ms': '50' }), slowAnswer] });
+    const g = gateway({ retry: { maxRetries: 0 } });
+    await expect(g.chat.completions.create({ model: 'a/only', messages })).rejects.toMatchObject({ code: 'rate_limit' });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const probe = g.chat.completions.create({ model: 'a/only', messages });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(g.stats()['a/only']?.breaker).toBe('half-open');
+    const waiting = await g.chat.completions.create({ model: 'a/only', messages });
+    expect((await probe).choices[0]?.message.content).toBe('probe answered');
+    expect(waiting.choices[0]?.message.content).toBe('answered by only');
+    // The waiting call reached the provider only after the probe's answer closed the breaker.
+    expect(models()).toEqual(['only', 'only', 'only']);
+    expect(g.stats()['a/only']?.breaker).toBe('closed');
+  });
+
+  it('it waits at most maxCooldownWaitMs in all, then fails with NoRouteError', async () => {
+    const neverAnswers = () => {};
+    script({ only: [(res) => sendJson(res, 429, rateLimited, { 'retry-after-ms': '50' }), neverAnswers] });
+    const g = gateway({ retry: { maxRetries: 0 }, routing: { maxCooldownWaitMs: 200 } });
+    await expect(g.chat.completions.create({ model: 'a/only', messages })).rejects.toMatchObject({ code: 'rate_limit' });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const probe = g.chat.completions.create({ model: 'a/only', messages }, { timeoutMs: 1500 }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const started = Date.now();
+    const error = await g.chat.completions.create({ model: 'a/only', messages }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoRouteError);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(models()).toEqual(['only', 'only']);
+    expect(await probe).toMatchObject({ code: 'timeout' });
+  });
 });
 
 describe('streams', () => {
