@@ -108,6 +108,22 @@ describe('budgets through the gateway', () => {
     mux.close();
   });
 
+  it('a non-stream call the caller aborts after it was sent is booked at its estimate (the provider may bill it)', async () => {
+    server.handle(() => {}); // never answers
+    server.requests.length = 0;
+    const spends: SpendEvent[] = [];
+    const mux = gateway(memoryStore(), 1, { hooks: { onSpend: (e) => spends.push(e) } });
+    const controller = new AbortController();
+    const call = mux.chat.completions.create({ model: 'local/m', messages, max_tokens: 100 }, { scope, signal: controller.signal });
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    await expect(call).rejects.toMatchObject({ code: 'aborted' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(spends.map((s) => [s.basis, Number(s.usd.toFixed(6))])).toEqual([['estimate', 0.003]]);
+    expect((await mux.budget!.get(scope))[0]).toMatchObject({ spent: 0.003, reserved: 0 });
+    mux.close();
+  });
+
   it('an unpriced model under a USD limit is refused before anything is sent', async () => {
     serveCompletions();
     server.requests.length = 0;
