@@ -5,6 +5,7 @@ import type { JsonRecord } from '../shared/json.js';
 import { convertConversation } from './messages.js';
 import { defaultMaxTokens } from '../shared/claude-models.js';
 import { planThinking } from './reasoning.js';
+import { mergeProviderOptions } from '../shared/provider-options.js';
 
 /** A cache breakpoint requested through `providerOptions`: `true` (5 minutes) or a TTL. */
 export type CacheBreakpoint = boolean | '5m' | '1h';
@@ -44,7 +45,7 @@ const DROPPED = [
 /** Values that change nothing, dropped silently. */
 const NEUTRAL: Readonly<Record<string, unknown>> = { logprobs: false, store: false };
 /** Body fields `providerOptions` may not override: the core relies on them. */
-const PROTECTED = new Set(['model', 'messages', 'stream', '__proto__', 'constructor', 'prototype']);
+const PROTECTED = new Set(['model', 'messages', 'stream']);
 /** `providerOptions` keys consumed by the adapter instead of being merged into the body. */
 const CONSUMED = new Set(['cacheControl', 'betas']);
 
@@ -192,22 +193,10 @@ export function buildBody(params: ChatCompletionCreateParams, ctx: AdapterContex
   if (Object.keys(outputConfig).length > 0) body.output_config = outputConfig;
   if (ctx.stream) body.stream = true;
 
-  mergeProviderOptions(body, params, ctx);
+  mergeProviderOptions(body, params, ctx, PROTECTED, (key) => CONSUMED.has(key));
   if (plan !== undefined && body.top_k !== undefined && params.providerOptions?.[ctx.provider]?.thinking === undefined) {
     throw invalid(ctx, `providerOptions.${ctx.provider}.top_k`, 'Anthropic does not allow top_k with thinking (reasoning_effort)');
   }
   return { body, betas: options.betas ?? [] };
 }
 
-function mergeProviderOptions(body: JsonRecord, params: ChatCompletionCreateParams, ctx: AdapterContext): void {
-  const extra = params.providerOptions?.[ctx.provider];
-  if (extra === undefined) return;
-  for (const key of Object.keys(extra)) {
-    if (CONSUMED.has(key)) continue;
-    if (PROTECTED.has(key)) {
-      ctx.warn(`providerOptions.${ctx.provider}.${key} cannot be overridden; it was ignored`);
-      continue;
-    }
-    body[key] = extra[key];
-  }
-}

@@ -33,6 +33,7 @@ import type {
 import type { AdapterContext } from '../adapter.js';
 import { ADAPTIVE_EFFORTS, defaultMaxTokens, MIN_THINKING_BUDGET, THINKING_BUDGETS, usesAdaptiveThinking } from '../shared/claude-models.js';
 import { isRecord, type JsonRecord } from '../shared/json.js';
+import { mergeProviderOptions } from '../shared/provider-options.js';
 
 /** What the response mapping must know about the request it answers. */
 export interface RequestPlan {
@@ -428,21 +429,7 @@ const DROPPED = [
 
 /** Keys merged one level deep from `providerOptions`; `messages` cannot be overridden. */
 const MERGED = new Set(['additionalModelRequestFields', 'inferenceConfig', 'toolConfig']);
-const PROTECTED = new Set(['messages', '__proto__', 'constructor', 'prototype']);
-
-function mergeProviderOptions(body: JsonRecord, params: ChatCompletionCreateParams, ctx: AdapterContext): void {
-  const extra = params.providerOptions?.[ctx.provider];
-  if (extra === undefined) return;
-  for (const key of Object.keys(extra)) {
-    if (PROTECTED.has(key)) {
-      ctx.warn(`providerOptions.${ctx.provider}.${key} cannot be overridden; it was ignored`);
-      continue;
-    }
-    const value = extra[key];
-    const current = body[key];
-    body[key] = MERGED.has(key) && isRecord(current) && isRecord(value) ? { ...current, ...value } : value;
-  }
-}
+const PROTECTED = new Set(['messages']);
 
 /** Builds the Converse body (the same for `/converse` and `/converse-stream`). */
 export function buildConverseRequest(params: ChatCompletionCreateParams, ctx: AdapterContext): RequestPlan {
@@ -474,6 +461,11 @@ export function buildConverseRequest(params: ChatCompletionCreateParams, ctx: Ad
     if (params[field] != null) ctx.warn(`${ctx.provider} does not support "${field}"; it was not sent`);
   }
   if (params.logprobs === true) ctx.warn(`${ctx.provider} does not support "logprobs"; it was not sent`);
-  mergeProviderOptions(body, params, ctx);
+  mergeProviderOptions(body, params, ctx, PROTECTED, (key, value) => {
+    const current = body[key];
+    if (!MERGED.has(key) || !isRecord(current) || !isRecord(value)) return false;
+    body[key] = { ...current, ...value };
+    return true;
+  });
   return { body, jsonTool: jsonTool?.name };
 }

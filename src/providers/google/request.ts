@@ -5,6 +5,7 @@ import { isRecord, type JsonRecord } from '../shared/json.js';
 import { convertMessages } from './contents.js';
 import { toGeminiSchema } from './schema.js';
 import { type ModelTraits, thinkingConfig } from './thinking.js';
+import { mergeProviderOptions } from '../shared/provider-options.js';
 
 /** Gemini accepts at most five stop sequences. */
 const MAX_STOP_SEQUENCES = 5;
@@ -97,23 +98,17 @@ function warnDropped(params: ChatCompletionCreateParams, ctx: AdapterContext): v
  * to ours (e.g. `{ googleSearch: {} }`), anything else (`safetySettings`, `cachedContent`,
  * `toolConfig`, `labels`, …) set on the body as given. `contents` cannot be overridden.
  */
-function mergeProviderOptions(body: JsonRecord, config: JsonRecord, params: ChatCompletionCreateParams, ctx: AdapterContext): void {
-  const extra = params.providerOptions?.[ctx.provider];
-  if (extra === undefined) return;
-  for (const key of Object.keys(extra)) {
-    const value = extra[key];
-    if (PROTECTED.has(key)) {
-      ctx.warn(`providerOptions.${ctx.provider}.${key} cannot be overridden; it was ignored`);
-    } else if (key === 'generationConfig' && isRecord(value)) {
-      for (const name of Object.keys(value)) if (!PROTECTED.has(name)) config[name] = value[name];
-    } else if (GENERATION_CONFIG_KEYS.has(key)) {
-      config[key] = value;
-    } else if (key === 'tools' && Array.isArray(value)) {
-      body.tools = [...(Array.isArray(body.tools) ? body.tools : []), ...(value as unknown[])];
-    } else {
-      body[key] = value;
-    }
+function placeProviderOption(body: JsonRecord, config: JsonRecord, key: string, value: unknown): boolean {
+  if (key === 'generationConfig' && isRecord(value)) {
+    for (const name of Object.keys(value)) if (!PROTECTED.has(name)) config[name] = value[name];
+  } else if (GENERATION_CONFIG_KEYS.has(key)) {
+    config[key] = value;
+  } else if (key === 'tools' && Array.isArray(value)) {
+    body.tools = [...(Array.isArray(body.tools) ? body.tools : []), ...(value as unknown[])];
+  } else {
+    return false;
   }
+  return true;
 }
 
 /**
@@ -134,7 +129,7 @@ export function buildBody(params: ChatCompletionCreateParams, ctx: AdapterContex
   if (params.tool_choice !== undefined) body.toolConfig = toolConfig(params.tool_choice);
   warnDropped(params, ctx);
   const config = generationConfig(params, ctx, traits);
-  mergeProviderOptions(body, config, params, ctx);
+  mergeProviderOptions(body, params, ctx, PROTECTED, (key, value) => placeProviderOption(body, config, key, value));
   if (Object.keys(config).length > 0) body.generationConfig = config;
   return body;
 }

@@ -4,6 +4,7 @@ import type { AdapterContext } from '../adapter.js';
 import type { JsonRecord } from '../shared/json.js';
 import { convertMessages } from './messages.js';
 import type { OpenAICompatiblePreset, OptionalField } from './preset.js';
+import { mergeProviderOptions } from '../shared/provider-options.js';
 
 /** Sampling and misc fields copied as they are, in this order, unless the preset declines them. */
 const PLAIN_FIELDS = ['temperature', 'top_p', 'stop', 'presence_penalty', 'frequency_penalty'] as const;
@@ -25,7 +26,7 @@ const OPTIONAL_FIELDS: readonly OptionalField[] = [
 /** Values that change nothing, so dropping them needs no warning or error. */
 const NEUTRAL: Readonly<Partial<Record<OptionalField, unknown>>> = { n: 1, logprobs: false };
 /** Body fields `providerOptions` may not override: the core relies on them. */
-const PROTECTED = new Set(['model', 'messages', 'stream', 'stream_options', '__proto__', 'constructor', 'prototype']);
+const PROTECTED = new Set(['model', 'messages', 'stream', 'stream_options']);
 
 function copyTool(tool: FunctionTool): JsonRecord {
   const fn: JsonRecord = { name: tool.function.name };
@@ -79,19 +80,6 @@ function copyOptional(body: JsonRecord, params: ChatCompletionCreateParams, pres
   }
 }
 
-/** `providerOptions[ctx.provider]`, merged last: the documented escape hatch for provider-only fields. */
-function mergeProviderOptions(body: JsonRecord, params: ChatCompletionCreateParams, ctx: AdapterContext): void {
-  const extra = params.providerOptions?.[ctx.provider];
-  if (extra === undefined) return;
-  for (const key of Object.keys(extra)) {
-    if (PROTECTED.has(key)) {
-      ctx.warn(`providerOptions.${ctx.provider}.${key} cannot be overridden; it was ignored`);
-      continue;
-    }
-    body[key] = extra[key];
-  }
-}
-
 /**
  * Builds the provider's request body field by field from the unified request. Never spreads or
  * mutates the caller's object; unknown fields are not sent (use `providerOptions`).
@@ -115,6 +103,6 @@ export function buildBody(params: ChatCompletionCreateParams, ctx: AdapterContex
   }
   if (ctx.webSearch && preset.webSearchOptions) body.web_search_options = {};
   preset.transformBody?.(body, params, ctx);
-  mergeProviderOptions(body, params, ctx);
+  mergeProviderOptions(body, params, ctx, PROTECTED);
   return body;
 }
