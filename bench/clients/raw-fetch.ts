@@ -1,4 +1,5 @@
 /** Hand-written global `fetch` client: what a competent developer writes without an SDK. */
+import { feedSse, newTally } from './sse-text.js';
 import { baseURL, type BenchClient, MESSAGES, MODEL, type StreamMode } from './types.js';
 
 export function create(origin: string): BenchClient {
@@ -19,29 +20,10 @@ export function create(origin: string): BenchClient {
     async stream(mode) {
       const res = await post(mode, { model: MODEL, messages: MESSAGES, stream: true, stream_options: { include_usage: true } });
       const decoder = new TextDecoder();
-      let buf = '';
-      let text = '';
-      let chunks = 0;
-      let done = false;
-      for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(part, { stream: true });
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) !== -1) {
-          const event = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          if (!event.startsWith('data: ')) continue;
-          const data = event.slice(6);
-          if (data === '[DONE]') {
-            done = true;
-            continue;
-          }
-          const chunk = JSON.parse(data) as { choices: { delta?: { content?: string } }[] };
-          chunks++;
-          text += chunk.choices[0]?.delta?.content ?? '';
-        }
-      }
-      if (!done) throw new Error('stream ended without [DONE]');
-      return { text, chunks };
+      const tally = newTally();
+      for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) feedSse(tally, decoder.decode(part, { stream: true }));
+      if (!tally.done) throw new Error('stream ended without [DONE]');
+      return { text: tally.text, chunks: tally.chunks };
     },
   };
 }

@@ -1,5 +1,6 @@
 /** Hand-written `node:http` client with a keep-alive Agent; same hand-written SSE parsing as raw fetch. */
 import { Agent, type IncomingMessage, request } from 'node:http';
+import { feedSse, newTally } from './sse-text.js';
 import { baseURL, type BenchClient, MESSAGES, MODEL, type StreamMode } from './types.js';
 
 export function create(origin: string): BenchClient {
@@ -44,31 +45,14 @@ export function create(origin: string): BenchClient {
     },
     async stream(mode) {
       const res = await post(mode, { model: MODEL, messages: MESSAGES, stream: true, stream_options: { include_usage: true } });
-      let buf = '';
-      let text = '';
-      let chunks = 0;
-      let done = false;
+      const tally = newTally();
       let reads = 0;
       await read(res, (s) => {
         reads++;
-        buf += s;
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) !== -1) {
-          const event = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          if (!event.startsWith('data: ')) continue;
-          const data = event.slice(6);
-          if (data === '[DONE]') {
-            done = true;
-            continue;
-          }
-          const chunk = JSON.parse(data) as { choices: { delta?: { content?: string } }[] };
-          chunks++;
-          text += chunk.choices[0]?.delta?.content ?? '';
-        }
+        feedSse(tally, s);
       });
-      if (!done) throw new Error('stream ended without [DONE]');
-      return { text, chunks, reads };
+      if (!tally.done) throw new Error('stream ended without [DONE]');
+      return { text: tally.text, chunks: tally.chunks, reads };
     },
     close: () => agent.destroy(),
   };
