@@ -9,7 +9,7 @@ import { ModelmuxError } from '../errors/base.js';
 import { BudgetExceededError, StreamError, ValidationError } from '../errors/classes.js';
 import type { Gateway } from '../gateway.js';
 import type { GatewayHooks } from '../request/config.js';
-import type { ChatCompletion, CompletionUsage } from '../request/types.js';
+import type { ChatCompletion, ChatCompletionChunk, CompletionUsage } from '../request/types.js';
 import { mockProvider } from '../testing/mock-provider.js';
 import type { MockRequest } from '../testing/types.js';
 import { bar, type CliIO, EXIT_FAILED, EXIT_OK, type Style, style, table, usd } from './io.js';
@@ -72,6 +72,18 @@ class Printer {
 
 function tokens(usage: Pick<CompletionUsage, 'prompt_tokens' | 'completion_tokens'> | undefined): string {
   return usage === undefined ? '—' : `${usage.prompt_tokens}/${usage.completion_tokens}`;
+}
+
+/** Prints a stream's text as it arrives (indented) and returns its usage chunk's usage. */
+async function printStream(p: Printer, stream: AsyncIterable<ChatCompletionChunk>): Promise<CompletionUsage | undefined> {
+  let usage: CompletionUsage | undefined;
+  p.write('   ');
+  for await (const chunk of stream) {
+    p.write((chunk.choices[0]?.delta?.content ?? '').replace(/\n/g, '\n   '));
+    if (chunk.usage) usage = chunk.usage;
+  }
+  p.line();
+  return usage;
 }
 
 function summary(p: Printer, rows: Row[]): void {
@@ -158,13 +170,7 @@ async function mockTour(p: Printer): Promise<number> {
     const started = performance.now();
     const stream = await mux.chat.completions.create({ model, messages: messages(prompt), stream: true, stream_options: { include_usage: true } });
     const firstTokenMs = Math.round(performance.now() - started);
-    let usage: CompletionUsage | undefined;
-    p.write('   ');
-    for await (const chunk of stream) {
-      p.write((chunk.choices[0]?.delta?.content ?? '').replace(/\n/g, '\n   '));
-      if (chunk.usage) usage = chunk.usage;
-    }
-    p.line();
+    const usage = await printStream(p, stream);
     const ms = Math.round(performance.now() - started);
     rows.push({ step: label, deployment: `${stream.provider}/${stream.model}`, attempts: calls() - before, ms, tokens: tokens(usage), cost: usage?.cost, result: 'ok' });
     return { provider: stream.provider, model: stream.model, firstTokenMs };
@@ -317,13 +323,7 @@ async function liveTour(p: Printer, options: DemoOptions): Promise<number> {
       stream: true,
       stream_options: { include_usage: true },
     });
-    let usage: CompletionUsage | undefined;
-    p.write('   ');
-    for await (const chunk of stream) {
-      p.write((chunk.choices[0]?.delta?.content ?? '').replace(/\n/g, '\n   '));
-      if (chunk.usage) usage = chunk.usage;
-    }
-    p.line();
+    const usage = await printStream(p, stream);
     rows.push({ step: 'stream', deployment: `${stream.provider}/${stream.model}`, attempts: attempts - before, ms: Math.round(performance.now() - started), tokens: tokens(usage), cost: usage?.cost, result: 'ok' });
 
     p.step(3, 'Bad input is caught before anything is sent (no cost)');

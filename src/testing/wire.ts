@@ -135,7 +135,7 @@ export function completionBody(answer: Answer, body: Json, meta: WireMeta): Json
 /** The events of a streamed answer, `[DONE]` included; usage only when the request asked for it, as OpenAI does. */
 export function streamEvents(answer: Answer, body: Json, meta: WireMeta): WireEvent[] {
   const includeUsage = (body.stream_options as Json | undefined)?.include_usage === true;
-  const chunk = (delta: Json, finish: string | null = null): string =>
+  const frame = (choices: Json[], usage: Json | null): string =>
     JSON.stringify({
       id: meta.id,
       object: 'chat.completion.chunk',
@@ -143,9 +143,10 @@ export function streamEvents(answer: Answer, body: Json, meta: WireMeta): WireEv
       model: meta.model,
       service_tier: 'default',
       system_fingerprint: 'fp_mock',
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-      ...(includeUsage ? { usage: null } : {}),
+      choices,
+      ...(includeUsage ? { usage } : {}),
     });
+  const chunk = (delta: Json, finish: string | null = null): string => frame([{ index: 0, delta, logprobs: null, finish_reason: finish }], null);
   const events: WireEvent[] = [{ data: chunk({ role: 'assistant', content: '', refusal: null }), content: false }];
   for (const piece of answer.reasoning === undefined ? [] : splitText(answer.reasoning)) {
     events.push({ data: chunk({ reasoning_content: piece }), content: true });
@@ -158,19 +159,7 @@ export function streamEvents(answer: Answer, body: Json, meta: WireMeta): WireEv
   });
   events.push({ data: chunk({}, answer.finishReason), content: false });
   if (includeUsage) {
-    events.push({
-      data: JSON.stringify({
-        id: meta.id,
-        object: 'chat.completion.chunk',
-        created: meta.created,
-        model: meta.model,
-        service_tier: 'default',
-        system_fingerprint: 'fp_mock',
-        choices: [],
-        usage: usageOf(answer, body),
-      }),
-      content: false,
-    });
+    events.push({ data: frame([], usageOf(answer, body)), content: false });
   }
   events.push({ data: '[DONE]', content: false });
   return events;
