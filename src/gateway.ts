@@ -112,7 +112,8 @@ export function defineCreateGateway(defaultTransport: () => Transport, environme
   return function createGateway(config: GatewayConfig = {}): Gateway {
     const parsed = parseOrThrow(gatewayConfigSchema, config, 'config');
     const routing = parsed.routing ?? {};
-    const providerKeys = parsed.providers === undefined ? environment.configuredKeys() : Object.keys(parsed.providers);
+    const scanned = parsed.providers === undefined ? environment.scan() : undefined;
+    const providerKeys = scanned?.keys ?? Object.keys(parsed.providers ?? {});
     const providerMap = new Map(parsed.providers === undefined ? [] : Object.entries(parsed.providers));
     const router = new Router({
       providers: providerMap,
@@ -135,13 +136,11 @@ export function defineCreateGateway(defaultTransport: () => Transport, environme
       }));
     const hooks = config.hooks;
     const emitter = new HookEmitter(hooks);
-    if (parsed.providers === undefined) {
-      for (const key of environment.unloadableKeys()) {
-        emitter.emit('onWarning', {
-          provider: key,
-          message: `${key}'s key is set, but the fetch build of modelmux (edge runtimes, browsers, Bun) configures only OpenAI-compatible providers from the environment: pass providers: { ${key}: ${key}() }`,
-        });
-      }
+    for (const key of scanned?.unloadable ?? []) {
+      emitter.emit('onWarning', {
+        provider: key,
+        message: `${key}'s key is set, but the fetch build of modelmux (edge runtimes, browsers, Bun) configures only OpenAI-compatible providers from the environment: pass providers: { ${key}: ${key}() }`,
+      });
     }
     const directory = createModelDirectory(parsed.pricing);
     // The budget config is validated now; the tracker (reservations, store, leases) loads with the first request.

@@ -12,11 +12,13 @@ export type NativeLoaders = Partial<Record<NativeProviderKey, () => Promise<Prov
 
 /** The providers `createGateway()` without `providers` configures, as one entry point knows them. */
 export interface ProviderEnvironment {
-  /** Keys of the providers whose key (and what else they need, such as Azure's endpoint) is in the environment. */
-  configuredKeys(): string[];
-  /** Native providers whose key is set but which this entry point does not load from the environment. */
-  unloadableKeys(): string[];
-  /** The adapters of `keys` (from `configuredKeys`). */
+  /**
+   * Reads the environment once: `keys`, the providers whose key (and what else they need, such as
+   * Azure's endpoint) is set; `unloadable`, native providers whose key is set but which this entry
+   * point does not load from the environment.
+   */
+  scan(): { keys: string[]; unloadable: string[] };
+  /** The adapters of `keys` (from `scan`). */
   load(keys: readonly string[]): Promise<Map<string, ProviderAdapter>>;
 }
 
@@ -45,10 +47,13 @@ const COMPATIBLE: ReadonlyArray<EnvironmentProvider> = OPENAI_COMPATIBLE_PRESETS
  */
 export function providerEnvironment(loaders: NativeLoaders): ProviderEnvironment {
   const all: EnvironmentProvider[] = [...NATIVE.map((native) => ({ ...native, load: loaders[native.key] })), ...COMPATIBLE];
-  const configured = (): EnvironmentProvider[] => all.filter((provider) => provider.configured());
   return {
-    configuredKeys: () => configured().filter((p) => p.load !== undefined).map((p) => p.key),
-    unloadableKeys: () => configured().filter((p) => p.load === undefined).map((p) => p.key),
+    scan() {
+      const keys: string[] = [];
+      const unloadable: string[] = [];
+      for (const provider of all) if (provider.configured()) (provider.load === undefined ? unloadable : keys).push(provider.key);
+      return { keys, unloadable };
+    },
     async load(keys) {
       const chosen = all.filter((provider) => provider.load !== undefined && keys.includes(provider.key));
       const adapters = await Promise.all(chosen.map((provider) => provider.load!()));
