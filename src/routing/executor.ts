@@ -164,7 +164,7 @@ export class Executor<T> {
       const value = await this.run(deployment);
       const sample = this.sample(value);
       const durationMs = Date.now() - started;
-      health.success(deployment.id, admittedAs, durationMs, sample);
+      health.success(deployment.id, durationMs, sample);
       this.options.onAttemptEnd?.(deployment, number, durationMs, undefined);
       return { ok: true, value };
     } catch (raw) {

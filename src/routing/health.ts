@@ -11,8 +11,9 @@ export interface Health {
   openUntil(id: string): number | undefined;
   /** An attempt starts; the returned function ends it (idempotent). */
   begin(id: string): () => void;
-  /** An attempt's outcome; `admittedAs` tells the probe from a straggler admitted before a trip. */
-  success(id: string, admittedAs: Admission, latencyMs: number, sample: { completionTokens?: number; stream: boolean }): void;
+  /** Any success after the deadline closes the breaker, so a success needs no admission. */
+  success(id: string, latencyMs: number, sample: { completionTokens?: number; stream: boolean }): void;
+  /** A failure; `admittedAs` tells the probe from a straggler admitted before a trip. */
   failure(id: string, admittedAs: Admission, error: ModelmuxError): void;
   /**
    * An admitted attempt refused before anything was sent (budget, local rate limit, model not

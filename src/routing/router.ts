@@ -77,7 +77,7 @@ export class Router {
       admitRetry: (id) => breakers.get(id).acquireForRetry(Date.now()),
       openUntil: (id) => breakers.get(id).openDeadline(Date.now()),
       begin: (id) => stats.get(id).begin(),
-      success: (id, _admittedAs, latencyMs, sample) => {
+      success: (id, latencyMs, sample) => {
         const now = Date.now();
         breakers.get(id).onSuccess(now);
         stats.get(id).recordSuccess({ latencyMs, stream: sample.stream, completionTokens: sample.completionTokens }, now);
