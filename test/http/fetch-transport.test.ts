@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ConnectionError, InvalidResponseError, TimeoutError } from '../../src/errors/index.js';
 import { createFetchTransport } from '../../src/http/fetch-transport.js';
 import type { HttpResponse } from '../../src/http/transport.js';
+import { readAll, rejection, socketClosed, waitFor } from '../helpers/transport.js';
 
 const details = { provider: 'loop', model: 'm-1' };
 const SECRET_HEADER = 'sk-test-header-secret-0123456789';
@@ -109,41 +110,6 @@ afterEach(async () => {
   await waitFor(() => sockets.size === 0, 'server sockets to close');
   await new Promise((r) => setTimeout(r, 10));
 });
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Resolves when the server side of a connection has closed; fails after 3 s. */
-function socketClosed(socket: Socket): Promise<void> {
-  if (socket.destroyed) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server socket stayed open')), 3000);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-async function readAll(response: HttpResponse): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response.body) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 class CallerAbort extends Error {
   override name = 'CallerAbort';

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ConnectionError, TimeoutError } from '../../src/errors/index.js';
 import { createNodeTransport } from '../../src/http/node-transport.js';
 import type { HttpResponse, Transport } from '../../src/http/transport.js';
+import { readAll, rejection, socketClosed, waitFor } from '../helpers/transport.js';
 
 const details = { provider: 'loop', model: 'm-1' };
 const SECRET_HEADER = 'sk-test-header-secret-0123456789';
@@ -128,41 +129,6 @@ async function startLoopback(): Promise<Loopback> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Resolves when the server side of a connection has closed; fails after 3 s. */
-function socketClosed(socket: Socket): Promise<void> {
-  if (socket.destroyed) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server socket stayed open')), 3000);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-async function readAll(response: HttpResponse): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response.body) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 function timeouts(): number {
