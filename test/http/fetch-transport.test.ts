@@ -3,7 +3,6 @@ import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConnectionError, InvalidResponseError, TimeoutError } from '../../src/errors/index.js';
 import { createFetchTransport } from '../../src/http/fetch-transport.js';
-import type { HttpResponse } from '../../src/http/transport.js';
 import { readAll, rejection, socketClosed, waitFor } from '../helpers/transport.js';
 
 const details = { provider: 'loop', model: 'm-1' };

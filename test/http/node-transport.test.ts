@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectionError, TimeoutError } from '../../src/errors/index.js';
 import { createNodeTransport } from '../../src/http/node-transport.js';
-import type { HttpResponse, Transport } from '../../src/http/transport.js';
+import type { Transport } from '../../src/http/transport.js';
 import { readAll, rejection, socketClosed, waitFor } from '../helpers/transport.js';
 
 const details = { provider: 'loop', model: 'm-1' };
